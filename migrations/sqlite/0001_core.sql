@@ -1,0 +1,62 @@
+-- Squid's core schema for SQLite. Times are INTEGER milliseconds since the Unix epoch (UTC).
+
+-- Live sessions: the session store. A row exists only while its session is live; ending a
+-- session (sign-out, expiry, revocation) deletes the row, and nothing ever re-inserts it
+-- (the store only INSERTs at creation, with a fresh token), so an ended session stays ended.
+CREATE TABLE sessions (
+    -- SHA-256 of the cookie token. The token itself is never stored.
+    token_hash    BLOB PRIMARY KEY NOT NULL,
+    -- The id shown in the API and pages; unrelated to the token.
+    public_id     TEXT NOT NULL UNIQUE,
+    user_id       TEXT,
+    user_agent    TEXT NOT NULL DEFAULT '',
+    ip            TEXT,
+    started_at    INTEGER NOT NULL,
+    -- Written at most once per touch interval (see domain::sessions), not on every request.
+    last_activity INTEGER NOT NULL,
+    auth_at       INTEGER
+) WITHOUT ROWID;
+
+CREATE INDEX sessions_by_user ON sessions (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX sessions_by_last_activity ON sessions (last_activity);
+CREATE INDEX sessions_by_start ON sessions (started_at);
+
+-- The durable history of every session, live or ended: what the activity feed, devices and
+-- analytics read. Outlives the `sessions` row until retention removes it.
+CREATE TABLE session_log (
+    public_id   TEXT PRIMARY KEY NOT NULL,
+    user_id     TEXT,
+    user_agent  TEXT NOT NULL DEFAULT '',
+    ip          TEXT,
+    started_at  INTEGER NOT NULL,
+    ended_at    INTEGER,
+    end_reason  TEXT
+);
+
+CREATE INDEX session_log_by_user ON session_log (user_id, started_at) WHERE user_id IS NOT NULL;
+
+-- Page visits: appended, never rewritten, so concurrent requests cannot lose one.
+CREATE TABLE page_views (
+    id          INTEGER PRIMARY KEY,
+    session_id  TEXT NOT NULL,
+    user_id     TEXT,
+    page        TEXT NOT NULL,
+    visited_at  INTEGER NOT NULL
+);
+
+CREATE INDEX page_views_by_session ON page_views (session_id, visited_at);
+CREATE INDEX page_views_by_user ON page_views (user_id, visited_at) WHERE user_id IS NOT NULL;
+
+-- Actions ("clicked on Settings"), appended like page visits.
+CREATE TABLE actions (
+    id          INTEGER PRIMARY KEY,
+    session_id  TEXT NOT NULL,
+    user_id     TEXT,
+    action      TEXT NOT NULL,
+    -- JSON text of an object, or NULL.
+    details     TEXT,
+    at          INTEGER NOT NULL
+);
+
+CREATE INDEX actions_by_session ON actions (session_id, at);
+CREATE INDEX actions_by_user ON actions (user_id, at) WHERE user_id IS NOT NULL;

@@ -1,0 +1,312 @@
+//! Configuration from the environment, exactly as `API.md` lists it. Every bad value stops
+//! the server with one line naming the variable ([`ConfigError`]).
+
+use base64::Engine;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A configuration problem: which variable, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+/// Where the key that signs the preferences cookie comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CookieKeySource {
+    /// `COOKIE_KEY`, decoded.
+    Given(Vec<u8>),
+    /// Development without `COOKIE_KEY`: a key generated once and kept in this file.
+    File(PathBuf),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub site_addr: SocketAddr,
+    pub database_url: String,
+    /// `None`: sessions live in the database above.
+    pub session_store_url: Option<String>,
+    pub production: bool,
+    pub cookie_key: CookieKeySource,
+    pub idle_timeout_secs: u64,
+    pub absolute_timeout_secs: u64,
+    pub max_sessions_per_user: u32,
+    pub data_retention_days: u32,
+    pub admin_emails: Vec<String>,
+    pub reauth_window_secs: u64,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `get`, so tests need not touch the real environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let site_addr = match var("LEPTOS_SITE_ADDR") {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(v) => v.parse().map_err(|_| {
+                bad(
+                    "LEPTOS_SITE_ADDR",
+                    format!("\"{v}\" is not an address such as 127.0.0.1:3000"),
+                )
+            })?,
+        };
+
+        let production = match var("APP_ENV").as_deref() {
+            None | Some("development") => false,
+            Some("production") => true,
+            Some(other) => {
+                return Err(bad(
+                    "APP_ENV",
+                    format!("\"{other}\" is neither \"development\" nor \"production\""),
+                ))
+            }
+        };
+
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://squid.db".to_string());
+        check_scheme("DATABASE_URL", &database_url, &["sqlite:"])?;
+        let session_store_url = var("SESSION_STORE_URL");
+        if let Some(url) = &session_store_url {
+            check_scheme("SESSION_STORE_URL", url, &["sqlite:"])?;
+            if url != &database_url {
+                return Err(bad(
+                    "SESSION_STORE_URL",
+                    "a separate session store is not supported yet; leave it unset to keep sessions in DATABASE_URL",
+                ));
+            }
+        }
+
+        let cookie_key = match var("COOKIE_KEY") {
+            Some(v) => CookieKeySource::Given(decode_key(&v)?),
+            None if production => {
+                return Err(bad(
+                    "COOKIE_KEY",
+                    "required when APP_ENV=production: give at least 64 random bytes, base64-encoded (e.g. `openssl rand -base64 64`)",
+                ))
+            }
+            None => CookieKeySource::File(key_file_beside(&database_url)),
+        };
+
+        Ok(Config {
+            site_addr,
+            database_url,
+            session_store_url,
+            production,
+            cookie_key,
+            idle_timeout_secs: positive(&var, "SESSION_IDLE_TIMEOUT_SECS", 1800)?,
+            absolute_timeout_secs: positive(&var, "SESSION_ABSOLUTE_TIMEOUT_SECS", 86_400)?,
+            max_sessions_per_user: positive(&var, "MAX_SESSIONS_PER_USER", 10)? as u32,
+            data_retention_days: positive(&var, "DATA_RETENTION_DAYS", 90)? as u32,
+            admin_emails: var("ADMIN_EMAILS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|e| e.trim().to_lowercase())
+                        .filter(|e| !e.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reauth_window_secs: positive(&var, "REAUTH_WINDOW_SECS", 900)?,
+        })
+    }
+
+    /// The session cookie's name in this environment.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.production {
+            "__Host-squid_session"
+        } else {
+            "squid_session"
+        }
+    }
+
+    /// The preferences cookie's name in this environment.
+    pub fn prefs_cookie_name(&self) -> &'static str {
+        if self.production {
+            "__Host-squid_prefs"
+        } else {
+            "squid_prefs"
+        }
+    }
+}
+
+fn check_scheme(var: &'static str, url: &str, allowed: &[&str]) -> Result<(), ConfigError> {
+    if allowed.iter().any(|scheme| url.starts_with(scheme)) {
+        Ok(())
+    } else if url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+        || url.starts_with("redis://")
+    {
+        Err(bad(
+            var,
+            format!(
+                "\"{}\" is not supported by this build yet; use sqlite://PATH",
+                scheme_of(url)
+            ),
+        ))
+    } else {
+        Err(bad(
+            var,
+            format!("unknown scheme in \"{url}\"; use sqlite://PATH"),
+        ))
+    }
+}
+
+fn scheme_of(url: &str) -> &str {
+    url.split("://").next().unwrap_or(url)
+}
+
+fn positive(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => match v.parse::<u64>() {
+            Ok(0) => Err(bad(name, "must be greater than 0")),
+            Ok(n) if n <= u64::from(u32::MAX) => Ok(n),
+            _ => Err(bad(
+                name,
+                format!("\"{v}\" is not a whole number of at most {}", u32::MAX),
+            )),
+        },
+    }
+}
+
+fn decode_key(value: &str) -> Result<Vec<u8>, ConfigError> {
+    let engines = [
+        &base64::engine::general_purpose::STANDARD,
+        &base64::engine::general_purpose::URL_SAFE,
+        &base64::engine::general_purpose::STANDARD_NO_PAD,
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+    ];
+    let bytes = engines
+        .iter()
+        .find_map(|e| e.decode(value).ok())
+        .ok_or_else(|| bad("COOKIE_KEY", "is not valid base64"))?;
+    if bytes.len() < 64 {
+        return Err(bad(
+            "COOKIE_KEY",
+            format!("must decode to at least 64 bytes, got {}", bytes.len()),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// `sqlite://data/squid.db` keeps its key in `data/squid.db.cookie-key`; an in-memory
+/// database keeps it in the working directory.
+fn key_file_beside(database_url: &str) -> PathBuf {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .map(|p| p.split('?').next().unwrap_or(p))
+        .filter(|p| !p.is_empty() && !p.contains(":memory:"));
+    match path {
+        Some(p) => PathBuf::from(format!("{p}.cookie-key")),
+        None => PathBuf::from("squid.cookie-key"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let c = load(&[]).unwrap();
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, "sqlite://squid.db");
+        assert_eq!(
+            (c.idle_timeout_secs, c.absolute_timeout_secs),
+            (1800, 86_400)
+        );
+        assert_eq!(
+            (
+                c.max_sessions_per_user,
+                c.data_retention_days,
+                c.reauth_window_secs
+            ),
+            (10, 90, 900)
+        );
+        assert!(!c.production);
+        assert_eq!(
+            c.cookie_key,
+            CookieKeySource::File("squid.db.cookie-key".into())
+        );
+        assert_eq!(c.session_cookie_name(), "squid_session");
+    }
+
+    #[test]
+    fn every_bad_value_names_its_variable() {
+        for (pairs, var) in [
+            (
+                vec![("SESSION_IDLE_TIMEOUT_SECS", "abc")],
+                "SESSION_IDLE_TIMEOUT_SECS",
+            ),
+            (
+                vec![("SESSION_ABSOLUTE_TIMEOUT_SECS", "0")],
+                "SESSION_ABSOLUTE_TIMEOUT_SECS",
+            ),
+            (
+                vec![("MAX_SESSIONS_PER_USER", "-3")],
+                "MAX_SESSIONS_PER_USER",
+            ),
+            (vec![("DATA_RETENTION_DAYS", "0")], "DATA_RETENTION_DAYS"),
+            (vec![("REAUTH_WINDOW_SECS", "1.5")], "REAUTH_WINDOW_SECS"),
+            (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (vec![("LEPTOS_SITE_ADDR", "nowhere")], "LEPTOS_SITE_ADDR"),
+            (vec![("APP_ENV", "staging")], "APP_ENV"),
+            (vec![("COOKIE_KEY", "c2hvcnQ=")], "COOKIE_KEY"),
+            (vec![("COOKIE_KEY", "not base64 !!")], "COOKIE_KEY"),
+        ] {
+            let err = load(&pairs).unwrap_err();
+            assert_eq!(err.var, var, "{pairs:?}");
+            assert!(err.to_string().starts_with(var));
+            assert!(!err.to_string().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn production_needs_a_cookie_key_and_uses_host_cookies() {
+        assert_eq!(
+            load(&[("APP_ENV", "production")]).unwrap_err().var,
+            "COOKIE_KEY"
+        );
+        let key = base64::engine::general_purpose::STANDARD.encode([9u8; 64]);
+        let c = load(&[("APP_ENV", "production"), ("COOKIE_KEY", &key)]).unwrap();
+        assert_eq!(c.cookie_key, CookieKeySource::Given(vec![9u8; 64]));
+        assert_eq!(c.session_cookie_name(), "__Host-squid_session");
+        assert_eq!(c.prefs_cookie_name(), "__Host-squid_prefs");
+    }
+
+    #[test]
+    fn admin_emails_are_trimmed_and_lower_cased() {
+        let c = load(&[("ADMIN_EMAILS", " Ann@Example.com, ,bob@example.com")]).unwrap();
+        assert_eq!(c.admin_emails, vec!["ann@example.com", "bob@example.com"]);
+    }
+}

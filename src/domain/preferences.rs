@@ -1,0 +1,300 @@
+//! Preferences: their defaults, how a change is validated, and their compact cookie form.
+//!
+//! Guests keep preferences in a signed cookie (signing is the web layer's job; this module
+//! only says what the value inside looks like). Signed-in users keep them in the account,
+//! which arrives with the accounts issue.
+
+use super::{Error, Result};
+use crate::model::{Language, Notifications, PreferenceSource, Preferences, Theme};
+use serde_json::{Map, Value};
+
+/// The defaults for a visitor with no stored preferences: light, notifications on, and the
+/// best supported match of their `Accept-Language` header.
+pub fn defaults(accept_language: Option<&str>) -> Preferences {
+    Preferences {
+        language: negotiate_language(accept_language.unwrap_or("")),
+        ..Preferences::default()
+    }
+}
+
+/// Picks the supported language the visitor ranks highest (`q` weights, then order);
+/// English when none matches. `es-MX` matches `es`; `*` matches nothing in particular.
+pub fn negotiate_language(header: &str) -> Language {
+    let mut best: Option<(f32, usize, Language)> = None;
+    for (index, part) in header.split(',').enumerate() {
+        let mut pieces = part.split(';');
+        let tag = pieces.next().unwrap_or("").trim();
+        let primary = tag.split('-').next().unwrap_or("");
+        let Some(language) = Language::ALL
+            .into_iter()
+            .find(|l| primary.eq_ignore_ascii_case(l.code()))
+        else {
+            continue;
+        };
+        let mut q = 1.0f32;
+        for param in pieces {
+            if let Some(value) = param.trim().strip_prefix("q=") {
+                q = value.trim().parse().unwrap_or(0.0);
+            }
+        }
+        if q <= 0.0 {
+            continue;
+        }
+        // Higher q wins; on a tie the earlier entry wins.
+        if best.is_none_or(|(bq, bi, _)| q > bq || (q == bq && index < bi)) {
+            best = Some((q, index, language));
+        }
+    }
+    best.map(|(_, _, l)| l).unwrap_or_default()
+}
+
+/// A validated change to some of the preferences.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PreferencesPatch {
+    pub theme: Option<Theme>,
+    pub notifications: Option<Notifications>,
+    pub language: Option<Language>,
+}
+
+const FIELDS: &str = "theme, notifications or language";
+
+impl PreferencesPatch {
+    /// Validates a JSON object such as `{"theme": "dark", "language": "English"}`.
+    /// Every failure names the field at fault.
+    pub fn from_json(body: &Map<String, Value>) -> Result<Self> {
+        if body.is_empty() {
+            return Err(Error::Validation {
+                field: None,
+                message: format!("give at least one of {FIELDS}"),
+            });
+        }
+        let mut patch = PreferencesPatch::default();
+        for (key, value) in body {
+            let text = |field: &str| {
+                value
+                    .as_str()
+                    .ok_or_else(|| Error::invalid(field, format!("{field} must be a string")))
+            };
+            match key.as_str() {
+                "theme" => patch.theme = Some(parse_theme(text("theme")?)?),
+                "notifications" => {
+                    patch.notifications = Some(parse_notifications(text("notifications")?)?)
+                }
+                "language" => patch.language = Some(parse_language(text("language")?)?),
+                unknown => {
+                    return Err(Error::invalid(
+                        unknown,
+                        format!("unknown field \"{unknown}\"; expected {FIELDS}"),
+                    ))
+                }
+            }
+        }
+        Ok(patch)
+    }
+
+    /// Validates the fields of the preferences form (absent or empty fields are left as they are).
+    pub fn from_form(
+        theme: Option<&str>,
+        notifications: Option<&str>,
+        language: Option<&str>,
+    ) -> Result<Self> {
+        fn present(v: Option<&str>) -> Option<&str> {
+            v.filter(|s| !s.trim().is_empty())
+        }
+        let patch = PreferencesPatch {
+            theme: present(theme).map(parse_theme).transpose()?,
+            notifications: present(notifications)
+                .map(parse_notifications)
+                .transpose()?,
+            language: present(language).map(parse_language).transpose()?,
+        };
+        if patch == PreferencesPatch::default() {
+            return Err(Error::Validation {
+                field: None,
+                message: format!("give at least one of {FIELDS}"),
+            });
+        }
+        Ok(patch)
+    }
+
+    /// The preferences after this change.
+    pub fn apply(self, base: Preferences) -> Preferences {
+        Preferences {
+            theme: self.theme.unwrap_or(base.theme),
+            notifications: self.notifications.unwrap_or(base.notifications),
+            language: self.language.unwrap_or(base.language),
+            source: base.source,
+        }
+    }
+}
+
+fn parse_theme(raw: &str) -> Result<Theme> {
+    Theme::ALL
+        .into_iter()
+        .find(|t| raw.trim().eq_ignore_ascii_case(t.as_str()))
+        .ok_or_else(|| Error::invalid("theme", "theme must be \"light\" or \"dark\""))
+}
+
+fn parse_notifications(raw: &str) -> Result<Notifications> {
+    Notifications::ALL
+        .into_iter()
+        .find(|n| raw.trim().eq_ignore_ascii_case(n.as_str()))
+        .ok_or_else(|| {
+            Error::invalid(
+                "notifications",
+                "notifications must be \"enabled\" or \"disabled\"",
+            )
+        })
+}
+
+fn parse_language(raw: &str) -> Result<Language> {
+    Language::parse(raw).ok_or_else(|| {
+        Error::invalid(
+            "language",
+            "language must be one of \"en\", \"es\", \"fr\", \"de\" (or English, Spanish, French, German)",
+        )
+    })
+}
+
+/// The value stored (signed) in the preferences cookie: `v1.dark.enabled.en`. Short, and
+/// made only of characters a cookie value may hold without quoting.
+pub fn to_cookie_value(p: &Preferences) -> String {
+    format!(
+        "v1.{}.{}.{}",
+        p.theme.as_str(),
+        p.notifications.as_str(),
+        p.language.code()
+    )
+}
+
+/// Reads a cookie value back; anything unexpected is `None` (the defaults then apply).
+pub fn from_cookie_value(value: &str) -> Option<Preferences> {
+    let mut parts = value.split('.');
+    let (version, theme, notifications, language) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if version != "v1" || parts.next().is_some() {
+        return None;
+    }
+    let theme = Theme::ALL.into_iter().find(|t| t.as_str() == theme)?;
+    let notifications = Notifications::ALL
+        .into_iter()
+        .find(|n| n.as_str() == notifications)?;
+    let language = Language::ALL.into_iter().find(|l| l.code() == language)?;
+    Some(Preferences {
+        theme,
+        notifications,
+        language,
+        source: PreferenceSource::Cookie,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn field_of(err: Error) -> Option<String> {
+        match err {
+            Error::Validation { field, .. } => field,
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_best_supported_match() {
+        assert_eq!(
+            negotiate_language("fr-CH, fr;q=0.9, en;q=0.8"),
+            Language::Fr
+        );
+        assert_eq!(negotiate_language("ja, de;q=0.5, es;q=0.7"), Language::Es);
+        assert_eq!(negotiate_language("es-MX"), Language::Es);
+        assert_eq!(negotiate_language("de;q=0, en;q=0.1"), Language::En);
+        assert_eq!(negotiate_language("ja, zh"), Language::En);
+        assert_eq!(negotiate_language(""), Language::En);
+        assert_eq!(defaults(Some("de-DE")).language, Language::De);
+        assert_eq!(defaults(None).source, PreferenceSource::Default);
+    }
+
+    #[test]
+    fn the_seed_example_body_works_as_is() {
+        let patch = PreferencesPatch::from_json(&object(
+            json!({"theme": "dark", "notifications": "enabled", "language": "English"}),
+        ))
+        .unwrap();
+        let prefs = patch.apply(Preferences::default());
+        assert_eq!(prefs.theme, Theme::Dark);
+        assert_eq!(prefs.notifications, Notifications::Enabled);
+        assert_eq!(prefs.language, Language::En);
+    }
+
+    #[test]
+    fn a_subset_changes_only_itself() {
+        let base = Preferences {
+            theme: Theme::Dark,
+            language: Language::De,
+            ..Default::default()
+        };
+        let prefs = PreferencesPatch::from_json(&object(json!({"notifications": "disabled"})))
+            .unwrap()
+            .apply(base);
+        assert_eq!(
+            (prefs.theme, prefs.notifications, prefs.language),
+            (Theme::Dark, Notifications::Disabled, Language::De)
+        );
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        assert_eq!(
+            field_of(PreferencesPatch::from_json(&object(json!({"theme": "blue"}))).unwrap_err()),
+            Some("theme".into())
+        );
+        assert_eq!(
+            field_of(PreferencesPatch::from_json(&object(json!({"theme": 3}))).unwrap_err()),
+            Some("theme".into())
+        );
+        assert_eq!(
+            field_of(
+                PreferencesPatch::from_json(&object(json!({"language": "Klingon"}))).unwrap_err()
+            ),
+            Some("language".into())
+        );
+        assert_eq!(
+            field_of(PreferencesPatch::from_json(&object(json!({"font": "serif"}))).unwrap_err()),
+            Some("font".into())
+        );
+        assert_eq!(
+            field_of(PreferencesPatch::from_json(&object(json!({}))).unwrap_err()),
+            None
+        );
+        assert_eq!(
+            field_of(PreferencesPatch::from_form(Some("light"), Some("loud"), None).unwrap_err()),
+            Some("notifications".into())
+        );
+    }
+
+    #[test]
+    fn the_cookie_value_round_trips_and_rejects_anything_else() {
+        let p = Preferences {
+            theme: Theme::Dark,
+            notifications: Notifications::Disabled,
+            language: Language::Fr,
+            source: PreferenceSource::Cookie,
+        };
+        assert_eq!(to_cookie_value(&p), "v1.dark.disabled.fr");
+        assert_eq!(from_cookie_value("v1.dark.disabled.fr"), Some(p));
+        for bad in [
+            "",
+            "v2.dark.disabled.fr",
+            "v1.dark.disabled",
+            "v1.dark.disabled.fr.x",
+            "v1.blue.enabled.en",
+        ] {
+            assert_eq!(from_cookie_value(bad), None, "{bad}");
+        }
+    }
+}

@@ -1,0 +1,312 @@
+//! Sessions: the token, its hash, the two expiry rules, and the life cycle
+//! (start, load, touch, end, sweep).
+//!
+//! The cookie carries an opaque 128-bit random token. Only its SHA-256 is stored, so a
+//! leaked database cannot be replayed as cookies. A session is live while both rules hold:
+//! - idle: less than `idle` since its last activity (every request counts, reads too);
+//! - absolute: less than `absolute` since it started, however busy it is.
+//!
+//! Sliding the idle timer on every read would cost a write per request. Instead the stored
+//! `last_activity` is moved only when it is at least [`SessionPolicy::touch_interval`]
+//! old (1/60 of the idle timeout, at most 30 s). The stored value is therefore at most one
+//! interval behind, so a session can end up to that much *early*, never late: the
+//! conservative side for a security timeout. Nothing acknowledged depends on it.
+
+use super::{Error, Millis, Result};
+use crate::store::{self, Db};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The secret a browser holds: 128 random bits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Token(pub [u8; 16]);
+
+// Never print a token, even by accident in a `{:?}`.
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token(hash {})", self.hash().short())
+    }
+}
+
+/// SHA-256 of a token: the key under which a session is stored.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct TokenHash(pub [u8; 32]);
+
+impl Token {
+    pub fn hash(&self) -> TokenHash {
+        TokenHash(Sha256::digest(self.0).into())
+    }
+}
+
+impl TokenHash {
+    /// The first 8 hex digits: enough to follow one session through the logs, useless to
+    /// an attacker.
+    pub fn short(&self) -> String {
+        self.0[..4].iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+impl std::fmt::Debug for TokenHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenHash({}…)", self.short())
+    }
+}
+
+/// A fresh public id: 96 random bits, URL-safe, unrelated to the token.
+pub fn new_public_id() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 12];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The timeouts, in milliseconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle: Millis,
+    pub absolute: Millis,
+}
+
+impl SessionPolicy {
+    /// How stale the stored `last_activity` may get before a request rewrites it.
+    pub fn touch_interval(&self) -> Millis {
+        (self.idle / 60).clamp(1, 30_000)
+    }
+}
+
+/// A live session as stored (no token in it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub public_id: String,
+    pub user_id: Option<String>,
+    pub user_agent: String,
+    pub ip: Option<String>,
+    pub started_at: Millis,
+    pub last_activity: Millis,
+    /// When the user last signed in or re-authenticated on this session.
+    pub auth_at: Option<Millis>,
+}
+
+impl SessionRecord {
+    /// The earlier of the idle and the absolute deadline.
+    pub fn expires_at(&self, policy: &SessionPolicy) -> Millis {
+        (self.last_activity + policy.idle).min(self.started_at + policy.absolute)
+    }
+
+    pub fn is_live(&self, policy: &SessionPolicy, now: Millis) -> bool {
+        now < self.expires_at(policy)
+    }
+}
+
+/// Who a new session is for and where it comes from.
+#[derive(Clone, Debug, Default)]
+pub struct NewSession {
+    pub user_id: Option<String>,
+    pub user_agent: String,
+    pub ip: Option<String>,
+    pub auth_at: Option<Millis>,
+}
+
+impl NewSession {
+    /// The record a session started `now` with these facts will have.
+    pub fn into_record(self, now: Millis) -> SessionRecord {
+        SessionRecord {
+            public_id: new_public_id(),
+            user_id: self.user_id,
+            user_agent: self.user_agent,
+            ip: self.ip,
+            started_at: now,
+            last_activity: now,
+            auth_at: self.auth_at,
+        }
+    }
+}
+
+/// Why a session ended, as kept in its history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    /// The visitor ended it (`DELETE /api/session`, "End session", a fresh `POST /api/session`).
+    Ended,
+    /// A timeout passed.
+    Expired,
+    /// It was presented with another User-Agent than it started with.
+    UserAgentChanged,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Ended => "ended",
+            EndReason::Expired => "expired",
+            EndReason::UserAgentChanged => "user_agent_changed",
+        }
+    }
+}
+
+/// The session service: rules over the session store.
+#[derive(Clone, Debug)]
+pub struct Sessions {
+    db: Db,
+    pub policy: SessionPolicy,
+}
+
+/// `start` found the token already taken; the caller draws another.
+#[derive(Debug)]
+pub struct TokenTaken;
+
+impl Sessions {
+    pub fn new(db: Db, policy: SessionPolicy) -> Self {
+        Sessions { db, policy }
+    }
+
+    /// Stores a new live session under `token`. `record` comes from [`NewSession::into_record`].
+    pub async fn start(
+        &self,
+        token: &Token,
+        record: &SessionRecord,
+    ) -> Result<Result<(), TokenTaken>> {
+        match store::sessions::insert(&self.db, &token.hash(), record).await {
+            Ok(()) => Ok(Ok(())),
+            Err(store::sessions::InsertError::Collision) => Ok(Err(TokenTaken)),
+            Err(store::sessions::InsertError::Db(e)) => Err(Error::from(e)),
+        }
+    }
+
+    /// The live session behind `token`, if there is one. A session found past either
+    /// deadline is ended on the spot and reported as absent.
+    pub async fn load(&self, token: &Token, now: Millis) -> Result<Option<SessionRecord>> {
+        let hash = token.hash();
+        let Some(record) = store::sessions::find(&self.db, &hash).await? else {
+            return Ok(None);
+        };
+        if record.is_live(&self.policy, now) {
+            Ok(Some(record))
+        } else {
+            store::sessions::end(
+                &self.db,
+                &hash,
+                EndReason::Expired,
+                record.expires_at(&self.policy),
+            )
+            .await?;
+            Ok(None)
+        }
+    }
+
+    /// Counts a request as activity. Writes only when the stored time is at least one touch
+    /// interval old; returns the record as it now stands (with `last_activity = now`).
+    pub async fn touch(
+        &self,
+        token: &Token,
+        mut record: SessionRecord,
+        now: Millis,
+    ) -> Result<SessionRecord> {
+        if now - record.last_activity >= self.policy.touch_interval() {
+            store::sessions::touch(&self.db, &token.hash(), now).await?;
+        }
+        record.last_activity = record.last_activity.max(now);
+        Ok(record)
+    }
+
+    /// Saves who the session belongs to (sign-in, re-authentication). Never re-creates an
+    /// ended session.
+    pub async fn save_identity(&self, token: &Token, record: &SessionRecord) -> Result<()> {
+        Ok(store::sessions::update_identity(&self.db, &token.hash(), record).await?)
+    }
+
+    /// Ends the session behind `token`. Returns its public id, or `None` if it was not live.
+    pub async fn end(
+        &self,
+        token: &Token,
+        reason: EndReason,
+        now: Millis,
+    ) -> Result<Option<String>> {
+        Ok(store::sessions::end(&self.db, &token.hash(), reason, now).await?)
+    }
+
+    /// Deletes every expired session; run periodically by the server. Returns how many.
+    pub async fn sweep(&self, now: Millis) -> Result<u64> {
+        Ok(store::sessions::delete_expired(
+            &self.db,
+            now - self.policy.idle,
+            now - self.policy.absolute,
+            self.policy.idle,
+            self.policy.absolute,
+        )
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Millis = 60_000;
+    const POLICY: SessionPolicy = SessionPolicy {
+        idle: 30 * MIN,
+        absolute: 24 * 60 * MIN,
+    };
+
+    fn record(started_at: Millis, last_activity: Millis) -> SessionRecord {
+        SessionRecord {
+            public_id: new_public_id(),
+            user_id: None,
+            user_agent: "test".into(),
+            ip: None,
+            started_at,
+            last_activity,
+            auth_at: None,
+        }
+    }
+
+    #[test]
+    fn expiry_is_the_earlier_of_idle_and_absolute() {
+        let r = record(0, 10 * MIN);
+        assert_eq!(r.expires_at(&POLICY), 40 * MIN);
+        assert!(r.is_live(&POLICY, 40 * MIN - 1));
+        assert!(!r.is_live(&POLICY, 40 * MIN));
+        let busy = record(0, 24 * 60 * MIN - MIN);
+        assert_eq!(busy.expires_at(&POLICY), 24 * 60 * MIN);
+    }
+
+    #[test]
+    fn the_touch_interval_is_a_sixtieth_of_idle_capped_at_thirty_seconds() {
+        assert_eq!(POLICY.touch_interval(), 30_000);
+        assert_eq!(
+            SessionPolicy {
+                idle: 2_000,
+                absolute: 10_000
+            }
+            .touch_interval(),
+            33
+        );
+        assert_eq!(
+            SessionPolicy {
+                idle: 10,
+                absolute: 10
+            }
+            .touch_interval(),
+            1
+        );
+    }
+
+    #[test]
+    fn token_hashes_are_stable_and_never_the_token() {
+        let t = Token([7; 16]);
+        assert_eq!(t.hash(), Token([7; 16]).hash());
+        assert_ne!(t.hash(), Token([8; 16]).hash());
+        assert!(!format!("{t:?}").contains("07070707"));
+        assert_eq!(t.hash().short().len(), 8);
+    }
+
+    #[test]
+    fn public_ids_are_random_and_url_safe() {
+        let a = new_public_id();
+        assert_ne!(a, new_public_id());
+        assert_eq!(a.len(), 16);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+    }
+}

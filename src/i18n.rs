@@ -1,0 +1,185 @@
+//! Every string the pages show, in English, Spanish, French and German.
+//!
+//! A [`Key`] names a string; [`t`] picks the visitor's language. Keeping all four
+//! translations on one line per key makes a missing one impossible (the array has four
+//! slots) and a review easy.
+
+use crate::model::Language;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    NavLabel,
+    NavHome,
+    NavPreferences,
+    NavSession,
+    HomeTitle,
+    HomeApplied,
+    HomeThemeIs,
+    HomeLanguageIs,
+    HomeGoPreferences,
+    HomeGoSession,
+    PrefsTitle,
+    PrefsIntro,
+    Theme,
+    ThemeLight,
+    ThemeDark,
+    Notifications,
+    NotificationsEnabled,
+    NotificationsDisabled,
+    Language,
+    SavePreferences,
+    PreferencesSaved,
+    PreferencesFailed,
+    SessionTitle,
+    Started,
+    Duration,
+    LastActivity,
+    Expires,
+    SessionId,
+    PagesVisited,
+    NoPages,
+    Previous,
+    Next,
+    PageOf,
+    Actions,
+    NoActions,
+    EndSession,
+    SessionEnded,
+    SessionEndedNewStarted,
+    NoSession,
+    Loading,
+    NotFoundTitle,
+    NotFoundText,
+    Failed,
+}
+
+/// The text for `key` in `lang`.
+pub fn t(lang: Language, key: Key) -> &'static str {
+    let [en, es, fr, de] = texts(key);
+    match lang {
+        Language::En => en,
+        Language::Es => es,
+        Language::Fr => fr,
+        Language::De => de,
+    }
+}
+
+fn texts(key: Key) -> [&'static str; 4] {
+    use Key::*;
+    match key {
+        NavLabel => ["Main", "Principal", "Principale", "Hauptmenü"],
+        NavHome => ["Home", "Inicio", "Accueil", "Startseite"],
+        NavPreferences => ["Preferences", "Preferencias", "Préférences", "Einstellungen"],
+        NavSession => ["Session", "Sesión", "Session", "Sitzung"],
+        HomeTitle => ["Welcome to Squid", "Bienvenido a Squid", "Bienvenue sur Squid", "Willkommen bei Squid"],
+        HomeApplied => [
+            "Your preferences are applied to every page, straight from the server.",
+            "Tus preferencias se aplican a cada página, directamente desde el servidor.",
+            "Vos préférences s’appliquent à chaque page, dès le serveur.",
+            "Deine Einstellungen gelten für jede Seite, direkt vom Server.",
+        ],
+        HomeThemeIs => ["Theme", "Tema", "Thème", "Design"],
+        HomeLanguageIs => ["Language", "Idioma", "Langue", "Sprache"],
+        HomeGoPreferences => ["Change your preferences", "Cambia tus preferencias", "Modifier vos préférences", "Einstellungen ändern"],
+        HomeGoSession => ["See your session", "Ver tu sesión", "Voir votre session", "Deine Sitzung ansehen"],
+        PrefsTitle => ["Preferences", "Preferencias", "Préférences", "Einstellungen"],
+        PrefsIntro => [
+            "Choose how Squid looks and speaks to you. Your choice is remembered on this device.",
+            "Elige cómo se ve Squid y en qué idioma te habla. Tu elección se recuerda en este dispositivo.",
+            "Choisissez l’apparence et la langue de Squid. Votre choix est mémorisé sur cet appareil.",
+            "Wähle, wie Squid aussieht und spricht. Deine Wahl wird auf diesem Gerät gespeichert.",
+        ],
+        Theme => ["Theme", "Tema", "Thème", "Design"],
+        ThemeLight => ["Light", "Claro", "Clair", "Hell"],
+        ThemeDark => ["Dark", "Oscuro", "Sombre", "Dunkel"],
+        Notifications => ["Notifications", "Notificaciones", "Notifications", "Benachrichtigungen"],
+        NotificationsEnabled => ["Enabled", "Activadas", "Activées", "Aktiviert"],
+        NotificationsDisabled => ["Disabled", "Desactivadas", "Désactivées", "Deaktiviert"],
+        Language => ["Language", "Idioma", "Langue", "Sprache"],
+        SavePreferences => ["Save preferences", "Guardar preferencias", "Enregistrer les préférences", "Einstellungen speichern"],
+        PreferencesSaved => ["Preferences saved.", "Preferencias guardadas.", "Préférences enregistrées.", "Einstellungen gespeichert."],
+        PreferencesFailed => [
+            "Your preferences could not be saved. Please try again.",
+            "No se pudieron guardar tus preferencias. Inténtalo de nuevo.",
+            "Vos préférences n’ont pas pu être enregistrées. Veuillez réessayer.",
+            "Deine Einstellungen konnten nicht gespeichert werden. Bitte versuche es erneut.",
+        ],
+        SessionTitle => ["Your session", "Tu sesión", "Votre session", "Deine Sitzung"],
+        Started => ["Started", "Inicio", "Début", "Beginn"],
+        Duration => ["Duration", "Duración", "Durée", "Dauer"],
+        LastActivity => ["Last activity", "Última actividad", "Dernière activité", "Letzte Aktivität"],
+        Expires => ["Expires", "Caduca", "Expire", "Läuft ab"],
+        SessionId => ["Session id", "Id de sesión", "Identifiant de session", "Sitzungs-ID"],
+        PagesVisited => ["Pages visited", "Páginas visitadas", "Pages visitées", "Besuchte Seiten"],
+        NoPages => ["No pages yet.", "Aún no hay páginas.", "Aucune page pour l’instant.", "Noch keine Seiten."],
+        Previous => ["Previous", "Anterior", "Précédent", "Zurück"],
+        Next => ["Next", "Siguiente", "Suivant", "Weiter"],
+        PageOf => ["Page", "Página", "Page", "Seite"],
+        Actions => ["Actions", "Acciones", "Actions", "Aktionen"],
+        NoActions => ["No actions yet.", "Aún no hay acciones.", "Aucune action pour l’instant.", "Noch keine Aktionen."],
+        EndSession => ["End session", "Terminar sesión", "Terminer la session", "Sitzung beenden"],
+        SessionEnded => ["Session ended.", "Sesión terminada.", "Session terminée.", "Sitzung beendet."],
+        SessionEndedNewStarted => [
+            "Session ended. Visiting this page started a new one.",
+            "Sesión terminada. Al visitar esta página empezó una nueva.",
+            "Session terminée. La visite de cette page en a ouvert une nouvelle.",
+            "Sitzung beendet. Mit dem Besuch dieser Seite hat eine neue begonnen.",
+        ],
+        NoSession => [
+            "You have no active session. Open any page to start one.",
+            "No tienes ninguna sesión activa. Abre cualquier página para empezar una.",
+            "Vous n’avez pas de session active. Ouvrez une page pour en commencer une.",
+            "Du hast keine aktive Sitzung. Öffne eine Seite, um eine zu beginnen.",
+        ],
+        Loading => ["Loading…", "Cargando…", "Chargement…", "Wird geladen…"],
+        NotFoundTitle => ["Page not found", "Página no encontrada", "Page introuvable", "Seite nicht gefunden"],
+        NotFoundText => [
+            "There is no page at this address.",
+            "No hay ninguna página en esta dirección.",
+            "Il n’y a aucune page à cette adresse.",
+            "Unter dieser Adresse gibt es keine Seite.",
+        ],
+        Failed => [
+            "Something went wrong. Please try again.",
+            "Algo salió mal. Inténtalo de nuevo.",
+            "Une erreur s’est produite. Veuillez réessayer.",
+            "Etwas ist schiefgelaufen. Bitte versuche es erneut.",
+        ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_names_are_translated_as_ui_md_says() {
+        assert_eq!(t(Language::En, Key::SavePreferences), "Save preferences");
+        assert_eq!(
+            t(Language::Es, Key::SavePreferences),
+            "Guardar preferencias"
+        );
+        assert_eq!(t(Language::En, Key::EndSession), "End session");
+        assert_eq!(t(Language::Es, Key::EndSession), "Terminar sesión");
+        assert_eq!(t(Language::En, Key::Previous), "Previous");
+        assert_eq!(t(Language::En, Key::Next), "Next");
+    }
+
+    #[test]
+    fn no_translation_is_empty() {
+        use Key::*;
+        for key in [
+            NavLabel,
+            HomeTitle,
+            PrefsIntro,
+            SessionEndedNewStarted,
+            NoSession,
+            Failed,
+            NotFoundText,
+        ] {
+            for lang in crate::model::Language::ALL {
+                assert!(!t(lang, key).is_empty(), "{key:?} in {lang:?}");
+            }
+        }
+    }
+}

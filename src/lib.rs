@@ -1,0 +1,53 @@
+//! # Squid
+//!
+//! A session and personalisation server: sessions for guests (and, later, users),
+//! preferences applied to every page from the server, and tracking of what a session
+//! visits and does. One crate, built twice by cargo-leptos: the server (`ssr`) and the
+//! browser part that hydrates the pages (`hydrate`).
+//!
+//! ## Map
+//!
+//! Shared by server and browser:
+//! - [`model`]: the types that cross the wire (API bodies, server function results).
+//! - [`error`]: [`error::ApiError`], the one error shape clients see, and the single
+//!   mapping from domain errors to it.
+//! - [`i18n`]: every string of the pages in English, Spanish, French and German.
+//! - [`app`]: the Leptos app: shell, router, pages ([`app::pages`]) and the server
+//!   functions the pages call ([`app::server_fns`]).
+//!
+//! Server only (`ssr`):
+//! - `config`: the environment variables of `API.md`, validated.
+//! - `domain`: the rules, knowing nothing of HTTP: `domain::sessions` (tokens, hashes,
+//!   expiry, life cycle), `domain::preferences` (defaults, validation, cookie form),
+//!   `domain::tracking` (page views, actions, activity).
+//! - `store`: all SQL, one module per store, over one SQLite pool; the schema is in
+//!   `migrations/`.
+//! - `web`: axum: `web::api` (the JSON routes), `web::ops` (the operations both the
+//!   routes and the server functions call), `web::visitor` (who is asking: session and
+//!   preferences), `web::guard` (CSRF, cache headers), `web::session_store` (our
+//!   tower-sessions store), `web::cookies` (the signed preferences cookie).
+//! - `cli`: the `squid` command line (`serve`, `migrate`).
+
+pub mod app;
+pub mod error;
+pub mod i18n;
+pub mod model;
+
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod domain;
+#[cfg(feature = "ssr")]
+pub mod store;
+#[cfg(feature = "ssr")]
+pub mod web;
+
+/// The browser's entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,113 @@
+//! The preferences cookie: signed with `COOKIE_KEY`, so a tampered or foreign value is
+//! simply ignored (the defaults apply), never an error.
+
+use crate::domain::preferences::{from_cookie_value, to_cookie_value};
+use crate::model::Preferences;
+use axum::http::{header, HeaderMap};
+use cookie::{Cookie, CookieJar, Key, SameSite};
+
+const ONE_YEAR_SECS: i64 = 365 * 24 * 60 * 60;
+
+/// Reads the preferences from a signed cookie named `name`, if present and genuine.
+pub fn read_prefs(headers: &HeaderMap, key: &Key, name: &str) -> Option<Preferences> {
+    let mut jar = CookieJar::new();
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(text) = value.to_str() else { continue };
+        for cookie in Cookie::split_parse_encoded(text.to_string()).flatten() {
+            if cookie.name() == name {
+                jar.add_original(cookie);
+            }
+        }
+    }
+    jar.signed(key)
+        .get(name)
+        .and_then(|c| from_cookie_value(c.value()))
+}
+
+/// The `Set-Cookie` value that stores `prefs` for a year.
+pub fn prefs_set_cookie(
+    prefs: &Preferences,
+    key: &Key,
+    name: &'static str,
+    secure: bool,
+) -> String {
+    let cookie = Cookie::build((name, to_cookie_value(prefs)))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(ONE_YEAR_SECS))
+        .build();
+    let mut jar = CookieJar::new();
+    jar.signed_mut(key).add(cookie);
+    jar.delta()
+        .next()
+        .expect("the cookie just added")
+        .encoded()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Language, PreferenceSource, Theme};
+    use axum::http::HeaderValue;
+
+    fn headers_with(cookie: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+        h
+    }
+
+    #[test]
+    fn a_signed_cookie_round_trips_and_a_tampered_one_is_ignored() {
+        let key = Key::derive_from(&[1u8; 64]);
+        let prefs = Preferences {
+            theme: Theme::Dark,
+            language: Language::De,
+            ..Default::default()
+        };
+        let set = prefs_set_cookie(&prefs, &key, "squid_prefs", false);
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"));
+        assert!(set.contains("Max-Age=31536000") && !set.contains("Secure"));
+        let pair = set.split(';').next().unwrap();
+        let read = read_prefs(
+            &headers_with(&format!("other=1; {pair}")),
+            &key,
+            "squid_prefs",
+        )
+        .unwrap();
+        assert_eq!(
+            (read.theme, read.language, read.source),
+            (Theme::Dark, Language::De, PreferenceSource::Cookie)
+        );
+
+        let tampered = pair.replace("dark", "light");
+        assert_eq!(
+            read_prefs(&headers_with(&tampered), &key, "squid_prefs"),
+            None
+        );
+        let foreign = Key::derive_from(&[2u8; 64]);
+        assert_eq!(
+            read_prefs(&headers_with(pair), &foreign, "squid_prefs"),
+            None
+        );
+        assert_eq!(
+            read_prefs(
+                &headers_with("squid_prefs=v1.dark.enabled.en"),
+                &key,
+                "squid_prefs"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn production_cookies_are_secure() {
+        let key = Key::derive_from(&[1u8; 64]);
+        assert!(
+            prefs_set_cookie(&Preferences::default(), &key, "__Host-squid_prefs", true)
+                .contains("Secure")
+        );
+    }
+}

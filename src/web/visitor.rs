@@ -1,0 +1,130 @@
+//! Who is asking: the middleware that resolves each request's session and preferences
+//! into a [`Visitor`], and the one that records page views of the app's pages.
+
+use super::session_store::{token_of, RECORD_KEY};
+use super::{cookies, ops, AppState};
+use crate::domain::now_millis;
+use crate::domain::preferences;
+use crate::domain::sessions::{EndReason, SessionRecord, Token};
+use crate::error::ApiError;
+use crate::model::Preferences;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// A live session and the token that opened it (the token stays in memory, never logged).
+#[derive(Clone, Debug)]
+pub struct LiveSession {
+    pub token: Token,
+    pub record: SessionRecord,
+}
+
+/// The resolved facts about the requester, put in the request's extensions for handlers,
+/// server functions and page rendering alike.
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    pub session: Option<LiveSession>,
+    pub prefs: Preferences,
+    pub user_agent: String,
+    pub ip: Option<String>,
+}
+
+/// Resolves the visitor: loads the session (tower-sessions asks our store, which applies
+/// both timeouts), ends it on a User-Agent change, counts the request as activity, and
+/// reads the preferences cookie (or the defaults, from `Accept-Language`).
+pub async fn visitor(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if super::guard::is_static_path(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let headers = req.headers();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    let prefs = cookies::read_prefs(headers, &state.cookie_key, state.config.prefs_cookie_name())
+        .unwrap_or_else(|| {
+            preferences::defaults(
+                headers
+                    .get(header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok()),
+            )
+        });
+
+    let live = match resolve_session(&state, &session, &user_agent).await {
+        Ok(live) => live,
+        Err(e) => return e.into_response(),
+    };
+    req.extensions_mut().insert(Visitor {
+        session: live,
+        prefs,
+        user_agent,
+        ip,
+    });
+    next.run(req).await
+}
+
+async fn resolve_session(
+    state: &AppState,
+    session: &Session,
+    user_agent: &str,
+) -> Result<Option<LiveSession>, ApiError> {
+    let Some(record) = session
+        .get::<SessionRecord>(RECORD_KEY)
+        .await
+        .map_err(ops::session_error)?
+    else {
+        return Ok(None);
+    };
+    let Some(id) = session.id() else {
+        return Ok(None);
+    };
+    let token = token_of(id);
+    let now = now_millis();
+    if record.user_agent != user_agent {
+        // Hijack defence: a token presented by another browser is dead on the spot.
+        tracing::warn!(session = %token.hash().short(), "user agent changed mid-session; ending it");
+        state
+            .sessions
+            .end(&token, EndReason::UserAgentChanged, now)
+            .await?;
+        session.flush().await.map_err(ops::session_error)?;
+        return Ok(None);
+    }
+    let record = state.sessions.touch(&token, record, now).await?;
+    Ok(Some(LiveSession { token, record }))
+}
+
+/// Records a GET of one of the app's pages as a page view of the visitor's session,
+/// starting a guest session first when there is none.
+pub async fn record_page_view(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let page = (req.method() == Method::GET)
+        .then(|| crate::app::page_name(req.uri().path()))
+        .flatten();
+    if let Some(page) = page {
+        if let Some(visitor) = req.extensions_mut().get_mut::<Visitor>() {
+            if let Err(e) = ops::log_page_visit(&state, &session, visitor, page).await {
+                // The page still renders; the failure is in the log and the health check.
+                tracing::error!(error = %e, page, "could not record a page view");
+            }
+        }
+    }
+    next.run(req).await
+}

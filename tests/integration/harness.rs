@@ -1,0 +1,211 @@
+//! A tiny test client: sends requests through the router in-process, keeps a cookie jar
+//! per client like a browser would, and hands back status, headers and body.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use squid::config::Config;
+use squid::store::Db;
+use squid::web::{router, AppState};
+use std::collections::HashMap;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub const UA: &str = "squid-tests/1.0";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub dir: TempDir,
+}
+
+impl TestApp {
+    /// A server over a fresh database with the default configuration.
+    pub async fn new() -> TestApp {
+        TestApp::with_env(&[]).await
+    }
+
+    /// A server over a fresh database, with extra environment variables.
+    pub async fn with_env(vars: &[(&str, &str)]) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("squid.db").display());
+        let mut env: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        env.insert("DATABASE_URL".into(), url.clone());
+        let config =
+            Config::from_lookup(|k| env.get(k).cloned()).expect("valid test configuration");
+        let key = squid::web::load_cookie_key(&config.cookie_key).expect("cookie key");
+        let db = Db::connect(&url).await.expect("open database");
+        db.migrate().await.expect("migrate");
+        let options = leptos::prelude::LeptosOptions::builder()
+            .output_name("squid")
+            .site_root("target/site")
+            .build();
+        let state = AppState::new(config, db, key, options);
+        TestApp {
+            router: router(state.clone()),
+            state,
+            dir,
+        }
+    }
+
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            jar: HashMap::new(),
+            user_agent: UA.to_string(),
+            extra: vec![],
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+}
+
+/// One browser-like client with its own cookies.
+#[derive(Clone)]
+pub struct Client {
+    router: Router,
+    pub jar: HashMap<String, String>,
+    pub user_agent: String,
+    /// Headers added to every request (e.g. Accept-Language).
+    pub extra: Vec<(String, String)>,
+}
+
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Res {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect()
+    }
+
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.set_cookies()
+            .into_iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// Asserts the contract's error shape and returns (code, field).
+    pub fn error(&self) -> (String, Option<String>) {
+        let v = self.json();
+        let e = &v["error"];
+        assert!(
+            e["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "error without message: {v}"
+        );
+        (
+            e["code"].as_str().expect("error code").to_string(),
+            e["field"].as_str().map(str::to_string),
+        )
+    }
+}
+
+impl Client {
+    pub fn request(&self, method: Method, path: &str) -> axum::http::request::Builder {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::USER_AGENT, &self.user_agent);
+        if !self.jar.is_empty() {
+            let cookie = self
+                .jar
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            b = b.header(header::COOKIE, cookie);
+        }
+        for (k, v) in &self.extra {
+            b = b.header(k.as_str(), v.as_str());
+        }
+        b
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Res {
+        let res = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        for set in headers.get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap();
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            let expired = set.contains("Max-Age=0") || value.is_empty();
+            if expired {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_string(), value.to_string());
+            }
+        }
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Res {
+        let req = self.request(Method::GET, path).body(Body::empty()).unwrap();
+        self.send(req).await
+    }
+
+    pub async fn delete(&mut self, path: &str) -> Res {
+        let req = self
+            .request(Method::DELETE, path)
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    pub async fn post(&mut self, path: &str, body: Value) -> Res {
+        self.json(Method::POST, path, body).await
+    }
+
+    pub async fn json(&mut self, method: Method, path: &str, body: Value) -> Res {
+        let req = self
+            .request(method, path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Starts a session and returns its JSON.
+    pub async fn start(&mut self) -> Value {
+        let res = self.post("/api/session", Value::Null).await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        res.json()
+    }
+
+    pub fn session_token(&self) -> Option<String> {
+        self.jar.get("squid_session").cloned()
+    }
+}
