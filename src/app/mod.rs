@@ -122,6 +122,14 @@ pub fn App() -> impl IntoView {
     let prefs = Prefs(RwSignal::new(initial_prefs()));
     provide_context(prefs);
 
+    // Mark the page as interactive, for people's scripts and our browser tests alike.
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
     // After a change saved without a reload, keep <html> in step.
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {

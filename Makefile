@@ -1,0 +1,73 @@
+# Squid: one command to run, one to test. Every install step lives here, checked before it
+# runs, so both work on a bare machine (see ../shared/TOOLCHAIN.md for why each pin).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock, to the patch.
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# wasm-opt (npm's binaryen) and Playwright come from end2end/node_modules.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+.PHONY: help run test deps deps-build deps-test build unit e2e bench fmt clippy clean
+
+help:
+	@echo "make run    - install what is missing, build, serve on http://127.0.0.1:3000 (sqlite://squid.db)"
+	@echo "make test   - install what is missing, run unit + integration tests and the Playwright suite"
+	@echo "make bench  - build and run the load benchmark (64 users, goose)"
+
+## ---- installs (each checks first) -------------------------------------------------
+
+deps-build:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || { echo ">> adding the wasm32 target"; rustup target add wasm32-unknown-unknown; }
+	@cargo leptos --version 2>/dev/null | grep -qx 'cargo-leptos $(CARGO_LEPTOS_VERSION)' \
+	  || { echo ">> installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 17 minutes, once)"; \
+	       cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked; }
+	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] \
+	  || { echo ">> installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
+	       cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
+	@[ -x end2end/node_modules/.bin/wasm-opt ] && [ -d end2end/node_modules/@playwright/test ] \
+	  || { echo ">> installing end2end npm packages (wasm-opt, Playwright)"; cd end2end && npm ci --no-audit --no-fund; }
+
+deps-test: deps-build
+	@dpkg -s chromium >/dev/null 2>&1 \
+	  || { echo ">> installing Chromium from Debian"; $(SUDO) apt-get update \
+	       && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
+
+deps: deps-test
+
+## ---- build and run --------------------------------------------------------------------
+
+build: deps-build
+	cargo leptos build --release
+
+run: deps-build
+	cargo leptos serve --release
+
+## ---- tests ------------------------------------------------------------------------------
+
+# Unit tests (in src/) and integration tests (tests/) against real temporary SQLite files.
+unit:
+	cargo test --features ssr
+
+# Playwright in Debian's Chromium against the release build, on a fresh temporary database.
+e2e: deps-test build
+	cd end2end && npx playwright test
+
+test: deps-test unit e2e
+
+bench: build
+	bash bench/run.sh
+
+fmt:
+	cargo fmt --all
+
+clippy:
+	cargo clippy --features ssr --all-targets -- -D warnings
+
+clean:
+	cargo clean

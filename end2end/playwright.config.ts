@@ -1,0 +1,65 @@
+import { defineConfig } from "@playwright/test";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+// A fresh server on a fresh temporary database for every run. The directory is made once,
+// in the main process (workers inherit SQUID_E2E_DIR), and removed by global teardown.
+if (!process.env.SQUID_E2E_DIR) {
+  process.env.SQUID_E2E_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "squid-e2e-"));
+}
+const dir = process.env.SQUID_E2E_DIR;
+const port = Number(process.env.SQUID_E2E_PORT ?? 3123);
+const root = path.resolve(__dirname, "..");
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: !!process.env.CI,
+  reporter: [["list"]],
+  globalTeardown: "./teardown.ts",
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        browserName: "chromium",
+        launchOptions: {
+          executablePath: "/usr/bin/chromium",
+          args: [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: `${root}/target/release/squid serve`,
+    url: `http://127.0.0.1:${port}/api/health`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      DATABASE_URL: `sqlite://${dir}/e2e.db`,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: `${root}/target/site`,
+      LEPTOS_OUTPUT_NAME: "squid",
+      RUST_LOG: "warn",
+    },
+  },
+});
