@@ -44,8 +44,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Serve => {
-            let key = crate::web::load_cookie_key(&config.cookie_key)?;
+            // The database first: when it is unreachable, that is the line to print (the
+            // development key file lives beside it and would fail for the same reason).
             let db = open_database(&config).await?;
+            let key = crate::web::load_cookie_key(&config.cookie_key)?;
             let mut leptos_options = leptos::prelude::get_configuration(None)
                 .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?
                 .leptos_options;

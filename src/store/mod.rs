@@ -44,12 +44,16 @@ impl Db {
             .min_connections(1)
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings a connection on every acquire by default: a round trip to its
+            // worker thread per query, for a local file that cannot drop the connection.
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         let read = SqlitePoolOptions::new()
             .min_connections(1)
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Ok(Db { read, write })

@@ -28,9 +28,25 @@ pub use visitor::{LiveSession, Visitor};
 /// Largest request body accepted, API and server functions alike.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Everything a handler may need. Cheap to clone.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything a handler may need. Cloned for every extractor, so it is one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+// leptos_axum asks the state for the Leptos options.
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub db: Db,
@@ -51,14 +67,14 @@ impl AppState {
             idle: config.idle_timeout_secs as i64 * 1000,
             absolute: config.absolute_timeout_secs as i64 * 1000,
         };
-        AppState {
+        AppState(Arc::new(Shared {
             leptos_options,
             sessions: Sessions::new(db.clone(), policy),
             tracking: Tracking::new(db.clone()),
             config: Arc::new(config),
             db,
             cookie_key,
-        }
+        }))
     }
 }
 
