@@ -35,28 +35,20 @@ CREATE TABLE session_log (
 
 CREATE INDEX session_log_by_user ON session_log (user_id, started_at) WHERE user_id IS NOT NULL;
 
--- Page visits: appended, never rewritten, so concurrent requests cannot lose one.
-CREATE TABLE page_views (
+-- What sessions do: page visits and actions, appended and never rewritten, so concurrent
+-- requests cannot lose one. One table, one id sequence: events recorded in the same
+-- millisecond still have a definite order.
+CREATE TABLE events (
     id          INTEGER PRIMARY KEY,
     session_id  TEXT NOT NULL,
     user_id     TEXT,
-    page        TEXT NOT NULL,
-    visited_at  INTEGER NOT NULL
-);
-
-CREATE INDEX page_views_by_session ON page_views (session_id, visited_at);
-CREATE INDEX page_views_by_user ON page_views (user_id, visited_at) WHERE user_id IS NOT NULL;
-
--- Actions ("clicked on Settings"), appended like page visits.
-CREATE TABLE actions (
-    id          INTEGER PRIMARY KEY,
-    session_id  TEXT NOT NULL,
-    user_id     TEXT,
-    action      TEXT NOT NULL,
-    -- JSON text of an object, or NULL.
+    kind        TEXT NOT NULL CHECK (kind IN ('page_view', 'action')),
+    -- The page visited or the action taken.
+    name        TEXT NOT NULL,
+    -- JSON text of an object (actions only), or NULL.
     details     TEXT,
     at          INTEGER NOT NULL
 );
 
-CREATE INDEX actions_by_session ON actions (session_id, at);
-CREATE INDEX actions_by_user ON actions (user_id, at) WHERE user_id IS NOT NULL;
+CREATE INDEX events_by_session ON events (session_id, kind, at);
+CREATE INDEX events_by_user ON events (user_id, at) WHERE user_id IS NOT NULL;

@@ -6,6 +6,7 @@
 //! the clock without sleeping.
 
 pub mod preferences;
+pub mod session_cache;
 pub mod sessions;
 pub mod tracking;
 

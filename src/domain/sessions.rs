@@ -11,7 +11,12 @@
 //! old (1/60 of the idle timeout, at most 30 s). The stored value is therefore at most one
 //! interval behind, so a session can end up to that much *early*, never late: the
 //! conservative side for a security timeout. Nothing acknowledged depends on it.
+//!
+//! Live sessions are also cached in-process ([`super::session_cache`]), so most requests
+//! find theirs without a database round trip; every end goes through this service, which
+//! evicts the cache before the row goes.
 
+use super::session_cache::SessionCache;
 use super::{Error, Millis, Result};
 use crate::store::{self, Db};
 use rand::RngCore;
@@ -149,6 +154,7 @@ impl EndReason {
 pub struct Sessions {
     db: Db,
     pub policy: SessionPolicy,
+    cache: std::sync::Arc<SessionCache>,
 }
 
 /// `start` found the token already taken; the caller draws another.
@@ -157,7 +163,11 @@ pub struct TokenTaken;
 
 impl Sessions {
     pub fn new(db: Db, policy: SessionPolicy) -> Self {
-        Sessions { db, policy }
+        Sessions {
+            db,
+            policy,
+            cache: Default::default(),
+        }
     }
 
     /// Stores a new live session under `token`. `record` comes from [`NewSession::into_record`].
@@ -166,8 +176,12 @@ impl Sessions {
         token: &Token,
         record: &SessionRecord,
     ) -> Result<Result<(), TokenTaken>> {
-        match store::sessions::insert(&self.db, &token.hash(), record).await {
-            Ok(()) => Ok(Ok(())),
+        let hash = token.hash();
+        match store::sessions::insert(&self.db, &hash, record).await {
+            Ok(()) => {
+                self.cache.put(&hash, record.clone(), record.started_at);
+                Ok(Ok(()))
+            }
             Err(store::sessions::InsertError::Collision) => Ok(Err(TokenTaken)),
             Err(store::sessions::InsertError::Db(e)) => Err(Error::from(e)),
         }
@@ -177,19 +191,25 @@ impl Sessions {
     /// deadline is ended on the spot and reported as absent.
     pub async fn load(&self, token: &Token, now: Millis) -> Result<Option<SessionRecord>> {
         let hash = token.hash();
-        let Some(record) = store::sessions::find(&self.db, &hash).await? else {
-            return Ok(None);
+        let record = match self.cache.get(&hash, now) {
+            Some(record) => record,
+            None => match store::sessions::find(&self.db, &hash).await? {
+                Some(record) => {
+                    self.cache.put(&hash, record.clone(), now);
+                    // What the cache holds may carry newer activity than the row.
+                    self.cache.get(&hash, now).unwrap_or(record)
+                }
+                None => {
+                    self.cache.forget(&hash);
+                    return Ok(None);
+                }
+            },
         };
         if record.is_live(&self.policy, now) {
             Ok(Some(record))
         } else {
-            store::sessions::end(
-                &self.db,
-                &hash,
-                EndReason::Expired,
-                record.expires_at(&self.policy),
-            )
-            .await?;
+            self.end(token, EndReason::Expired, record.expires_at(&self.policy))
+                .await?;
             Ok(None)
         }
     }
@@ -202,9 +222,16 @@ impl Sessions {
         mut record: SessionRecord,
         now: Millis,
     ) -> Result<SessionRecord> {
-        if now - record.last_activity >= self.policy.touch_interval() {
-            store::sessions::touch(&self.db, &token.hash(), now).await?;
+        let hash = token.hash();
+        let stored = self
+            .cache
+            .stored_activity(&hash)
+            .unwrap_or(record.last_activity);
+        let write = now - stored >= self.policy.touch_interval();
+        if write {
+            store::sessions::touch(&self.db, &hash, now).await?;
         }
+        self.cache.touch(&hash, now, write);
         record.last_activity = record.last_activity.max(now);
         Ok(record)
     }
@@ -212,7 +239,11 @@ impl Sessions {
     /// Saves who the session belongs to (sign-in, re-authentication). Never re-creates an
     /// ended session.
     pub async fn save_identity(&self, token: &Token, record: &SessionRecord) -> Result<()> {
-        Ok(store::sessions::update_identity(&self.db, &token.hash(), record).await?)
+        let hash = token.hash();
+        store::sessions::update_identity(&self.db, &hash, record).await?;
+        // Read back on next use rather than trusting the caller's copy.
+        self.cache.forget(&hash);
+        Ok(())
     }
 
     /// Ends the session behind `token`. Returns its public id, or `None` if it was not live.
@@ -222,19 +253,27 @@ impl Sessions {
         reason: EndReason,
         now: Millis,
     ) -> Result<Option<String>> {
-        Ok(store::sessions::end(&self.db, &token.hash(), reason, now).await?)
+        let hash = token.hash();
+        // Evict (and tombstone) first, so no lookup re-caches it while the row goes.
+        self.cache.end(&hash, now);
+        Ok(store::sessions::end(&self.db, &hash, reason, now).await?)
     }
 
     /// Deletes every expired session; run periodically by the server. Returns how many.
     pub async fn sweep(&self, now: Millis) -> Result<u64> {
-        Ok(store::sessions::delete_expired(
+        let ended = store::sessions::delete_expired(
             &self.db,
             now - self.policy.idle,
             now - self.policy.absolute,
             self.policy.idle,
             self.policy.absolute,
         )
-        .await?)
+        .await?;
+        for hash in &ended {
+            self.cache.end(hash, now);
+        }
+        self.cache.prune(now);
+        Ok(ended.len() as u64)
     }
 }
 

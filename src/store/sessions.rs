@@ -127,18 +127,18 @@ pub async fn end(
 }
 
 /// Deletes every session idle since `idle_before` or started before `started_before`,
-/// closing each one's history at the moment it expired. Returns how many ended.
+/// closing each one's history at the moment it expired. Returns the hashes that ended.
 pub async fn delete_expired(
     db: &Db,
     idle_before: Millis,
     started_before: Millis,
     idle_ms: Millis,
     absolute_ms: Millis,
-) -> Result<u64, sqlx::Error> {
+) -> Result<Vec<TokenHash>, sqlx::Error> {
     let mut tx = db.write.begin().await?;
     let rows = sqlx::query(
         "DELETE FROM sessions WHERE last_activity <= ? OR started_at <= ?
-         RETURNING public_id, last_activity, started_at",
+         RETURNING public_id, last_activity, started_at, token_hash",
     )
     .bind(idle_before)
     .bind(started_before)
@@ -155,7 +155,11 @@ pub async fn delete_expired(
         .await?;
     }
     tx.commit().await?;
-    Ok(rows.len() as u64)
+    Ok(rows
+        .iter()
+        .filter_map(|row| <[u8; 32]>::try_from(row.get::<Vec<u8>, _>(3).as_slice()).ok())
+        .map(TokenHash)
+        .collect())
 }
 
 async fn close_log(

@@ -1,5 +1,5 @@
-//! SQL for tracking: page views, actions and the activity feed. Rows are only appended
-//! (and, by retention, deleted), never rewritten.
+//! SQL for tracking: page views and actions (both rows of `events`) and the activity
+//! feed. Rows are only appended (and, by retention, deleted), never rewritten.
 
 use super::Db;
 use crate::domain::tracking::{ActivityKind, ActivityRow, Scope};
@@ -17,8 +17,8 @@ pub async fn insert_page_view(
     // committed before it. (Each query is a round trip to SQLite's worker thread, so one
     // statement instead of BEGIN/INSERT/SELECT/COMMIT is most of the cost saved.)
     let total: i64 = sqlx::query_scalar(
-        "INSERT INTO page_views (session_id, user_id, page, visited_at) VALUES (?1, ?2, ?3, ?4)
-         RETURNING (SELECT COUNT(*) FROM page_views WHERE session_id = ?1)",
+        "INSERT INTO events (session_id, user_id, kind, name, at) VALUES (?1, ?2, 'page_view', ?3, ?4)
+         RETURNING (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'page_view')",
     )
     .bind(session_id)
     .bind(user_id)
@@ -36,10 +36,10 @@ pub async fn page_views(
     order: Order,
 ) -> Result<(Vec<(String, Millis)>, u64), sqlx::Error> {
     let sql = match order {
-        Order::Asc => "SELECT page, visited_at, (SELECT COUNT(*) FROM page_views WHERE session_id = ?1)
-                       FROM page_views WHERE session_id = ?1 ORDER BY visited_at, id LIMIT ?2 OFFSET ?3",
-        Order::Desc => "SELECT page, visited_at, (SELECT COUNT(*) FROM page_views WHERE session_id = ?1)
-                        FROM page_views WHERE session_id = ?1 ORDER BY visited_at DESC, id DESC LIMIT ?2 OFFSET ?3",
+        Order::Asc => "SELECT name, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'page_view')
+                       FROM events WHERE session_id = ?1 AND kind = 'page_view' ORDER BY at, id LIMIT ?2 OFFSET ?3",
+        Order::Desc => "SELECT name, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'page_view')
+                        FROM events WHERE session_id = ?1 AND kind = 'page_view' ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
     };
     // The count is an uncorrelated subquery: SQLite runs it once, on the index.
     let rows: Vec<(String, Millis, i64)> = sqlx::query_as(sql)
@@ -53,7 +53,7 @@ pub async fn page_views(
         None => {
             count(
                 db,
-                "SELECT COUNT(*) FROM page_views WHERE session_id = ?",
+                "SELECT COUNT(*) FROM events WHERE session_id = ? AND kind = 'page_view'",
                 session_id,
             )
             .await?
@@ -79,7 +79,7 @@ pub async fn insert_action(
     at: Millis,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO actions (session_id, user_id, action, details, at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO events (session_id, user_id, kind, name, details, at) VALUES (?, ?, 'action', ?, ?, ?)",
     )
     .bind(session_id)
     .bind(user_id)
@@ -98,10 +98,10 @@ pub async fn actions(
     order: Order,
 ) -> Result<(Vec<(String, Option<String>, Millis)>, u64), sqlx::Error> {
     let sql = match order {
-        Order::Asc => "SELECT action, details, at, (SELECT COUNT(*) FROM actions WHERE session_id = ?1)
-                       FROM actions WHERE session_id = ?1 ORDER BY at, id LIMIT ?2 OFFSET ?3",
-        Order::Desc => "SELECT action, details, at, (SELECT COUNT(*) FROM actions WHERE session_id = ?1)
-                        FROM actions WHERE session_id = ?1 ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
+        Order::Asc => "SELECT name, details, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'action')
+                       FROM events WHERE session_id = ?1 AND kind = 'action' ORDER BY at, id LIMIT ?2 OFFSET ?3",
+        Order::Desc => "SELECT name, details, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'action')
+                        FROM events WHERE session_id = ?1 AND kind = 'action' ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
     };
     let rows: Vec<(String, Option<String>, Millis, i64)> = sqlx::query_as(sql)
         .bind(session_id)
@@ -114,7 +114,7 @@ pub async fn actions(
         None => {
             count(
                 db,
-                "SELECT COUNT(*) FROM actions WHERE session_id = ?",
+                "SELECT COUNT(*) FROM events WHERE session_id = ? AND kind = 'action'",
                 session_id,
             )
             .await?
@@ -139,21 +139,25 @@ pub async fn activity(
         Scope::Session(id) => ("session_id", "public_id", id.as_str()),
         Scope::User(id) => ("user_id", "user_id", id.as_str()),
     };
+    // Ties in time keep the order things happened: a session's start first, its end last,
+    // events in between in the order they were recorded (`seq`).
     let feed = format!(
-        "SELECT 'page_view' AS kind, session_id, page, NULL AS action, NULL AS details, NULL AS ip, NULL AS ua, visited_at AS at, id AS seq
-           FROM page_views WHERE {column} = ?1
+        "SELECT kind, session_id,
+                CASE kind WHEN 'page_view' THEN name END AS page,
+                CASE kind WHEN 'action' THEN name END AS action,
+                details, NULL AS ip, NULL AS ua, at, 1 AS rank, id AS seq
+           FROM events WHERE {column} = ?1
          UNION ALL
-         SELECT 'action', session_id, NULL, action, details, NULL, NULL, at, id FROM actions WHERE {column} = ?1
+         SELECT 'session_start', public_id, NULL, NULL, NULL, ip, user_agent, started_at, 0, 0
+           FROM session_log WHERE {log_column} = ?1
          UNION ALL
-         SELECT 'session_start', public_id, NULL, NULL, NULL, ip, user_agent, started_at, 0 FROM session_log WHERE {log_column} = ?1
-         UNION ALL
-         SELECT 'session_end', public_id, NULL, NULL, NULL, ip, user_agent, ended_at, 0 FROM session_log
-           WHERE {log_column} = ?1 AND ended_at IS NOT NULL"
+         SELECT 'session_end', public_id, NULL, NULL, NULL, ip, user_agent, ended_at, 2, 0
+           FROM session_log WHERE {log_column} = ?1 AND ended_at IS NOT NULL"
     );
     let kind = kind.map(|k| k.as_str());
     let rows = sqlx::query(&format!(
         "SELECT kind, session_id, page, action, details, ip, ua, at FROM ({feed})
-         WHERE ?2 IS NULL OR kind = ?2 ORDER BY at DESC, seq DESC LIMIT ?3 OFFSET ?4"
+         WHERE ?2 IS NULL OR kind = ?2 ORDER BY at DESC, rank DESC, seq DESC LIMIT ?3 OFFSET ?4"
     ))
     .bind(key)
     .bind(kind)

@@ -1,0 +1,182 @@
+//! An in-process cache of live sessions, so most requests need no database round trip to
+//! find their session (each sqlx SQLite query is a hop to a worker thread and back, the
+//! largest single cost of a request).
+//!
+//! Correctness rules:
+//! - An entry is trusted for at most [`REVALIDATE_MS`]; after that the database is asked
+//!   again. This bounds how long a change made by *another process* on the same database
+//!   (a CLI command, a second instance) can go unseen.
+//! - A session ended in this process is evicted and leaves a *tombstone*: a lookup that
+//!   read the row from the database just before it was deleted cannot put it back.
+//! - The cache is bounded ([`MAX_ENTRIES`]); when full, lookups simply go to the database.
+
+use super::sessions::{SessionRecord, TokenHash};
+use super::Millis;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// How long a cached session is trusted before the database is asked again.
+pub const REVALIDATE_MS: Millis = 1_000;
+/// How long a tombstone is kept: far longer than any lookup takes.
+pub const TOMBSTONE_MS: Millis = 60_000;
+/// Most sessions cached at once.
+pub const MAX_ENTRIES: usize = 100_000;
+
+#[derive(Clone, Debug)]
+struct Entry {
+    /// With `last_activity` as this process last saw it (possibly newer than stored).
+    record: SessionRecord,
+    /// The `last_activity` the database holds, for the touch throttle.
+    stored_activity: Millis,
+    /// When the database last confirmed the session.
+    checked_at: Millis,
+}
+
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    live: HashMap<[u8; 32], Entry>,
+    ended: HashMap<[u8; 32], Millis>,
+}
+
+impl SessionCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding this lock cannot leave it inconsistent (single-step updates).
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached record, if it was confirmed within [`REVALIDATE_MS`].
+    pub fn get(&self, hash: &TokenHash, now: Millis) -> Option<SessionRecord> {
+        let inner = self.lock();
+        let entry = inner.live.get(&hash.0)?;
+        (now - entry.checked_at < REVALIDATE_MS).then(|| entry.record.clone())
+    }
+
+    /// Caches a record just read from (or written to) the database, unless the session
+    /// ended in the meantime.
+    pub fn put(&self, hash: &TokenHash, record: SessionRecord, now: Millis) {
+        let mut inner = self.lock();
+        if inner.ended.contains_key(&hash.0) {
+            return;
+        }
+        let last_seen = inner
+            .live
+            .get(&hash.0)
+            .map(|e| e.record.last_activity)
+            .unwrap_or(0);
+        if inner.live.len() >= MAX_ENTRIES && !inner.live.contains_key(&hash.0) {
+            return;
+        }
+        let stored_activity = record.last_activity;
+        let mut record = record;
+        record.last_activity = record.last_activity.max(last_seen);
+        inner.live.insert(
+            hash.0,
+            Entry {
+                record,
+                stored_activity,
+                checked_at: now,
+            },
+        );
+    }
+
+    /// What the database holds as `last_activity`, if the session is cached.
+    pub fn stored_activity(&self, hash: &TokenHash) -> Option<Millis> {
+        self.lock().live.get(&hash.0).map(|e| e.stored_activity)
+    }
+
+    /// Notes activity at `now`; `stored` when it was also written to the database.
+    pub fn touch(&self, hash: &TokenHash, now: Millis, stored: bool) {
+        if let Some(e) = self.lock().live.get_mut(&hash.0) {
+            e.record.last_activity = e.record.last_activity.max(now);
+            if stored {
+                e.stored_activity = e.stored_activity.max(now);
+            }
+        }
+    }
+
+    /// Evicts a session that ended and leaves a tombstone.
+    pub fn end(&self, hash: &TokenHash, now: Millis) {
+        let mut inner = self.lock();
+        inner.live.remove(&hash.0);
+        inner.ended.insert(hash.0, now);
+    }
+
+    /// Forgets a session the database no longer has (no tombstone needed: nothing ended here).
+    pub fn forget(&self, hash: &TokenHash) {
+        self.lock().live.remove(&hash.0);
+    }
+
+    /// Drops old tombstones and entries not confirmed for a long time.
+    pub fn prune(&self, now: Millis) {
+        let mut inner = self.lock();
+        inner.ended.retain(|_, at| now - *at < TOMBSTONE_MS);
+        inner.live.retain(|_, e| now - e.checked_at < TOMBSTONE_MS);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sessions::Token;
+
+    fn record(last: Millis) -> SessionRecord {
+        SessionRecord {
+            public_id: "p".into(),
+            user_id: None,
+            user_agent: "ua".into(),
+            ip: None,
+            started_at: 0,
+            last_activity: last,
+            auth_at: None,
+        }
+    }
+
+    #[test]
+    fn entries_are_trusted_only_for_the_revalidation_window() {
+        let cache = SessionCache::default();
+        let h = Token([1; 16]).hash();
+        cache.put(&h, record(10), 1_000);
+        assert!(cache.get(&h, 1_000 + REVALIDATE_MS - 1).is_some());
+        assert!(cache.get(&h, 1_000 + REVALIDATE_MS).is_none());
+    }
+
+    #[test]
+    fn an_ended_session_cannot_be_put_back() {
+        let cache = SessionCache::default();
+        let h = Token([2; 16]).hash();
+        cache.put(&h, record(10), 100);
+        cache.end(&h, 200);
+        assert!(cache.get(&h, 201).is_none());
+        // A lookup that read the row before it was deleted finishes now:
+        cache.put(&h, record(10), 202);
+        assert!(cache.get(&h, 203).is_none());
+        cache.prune(200 + TOMBSTONE_MS);
+        assert!(cache.ended_is_empty());
+    }
+
+    #[test]
+    fn activity_is_kept_apart_from_what_is_stored() {
+        let cache = SessionCache::default();
+        let h = Token([3; 16]).hash();
+        cache.put(&h, record(10), 10);
+        cache.touch(&h, 50, false);
+        assert_eq!(cache.get(&h, 60).unwrap().last_activity, 50);
+        assert_eq!(cache.stored_activity(&h), Some(10));
+        cache.touch(&h, 70, true);
+        assert_eq!(cache.stored_activity(&h), Some(70));
+        // A revalidation that reads an older stored value keeps the newer activity.
+        cache.put(&h, record(70), 80);
+        assert_eq!(cache.get(&h, 90).unwrap().last_activity, 70);
+    }
+
+    impl SessionCache {
+        fn ended_is_empty(&self) -> bool {
+            self.lock().ended.is_empty()
+        }
+    }
+}
