@@ -30,7 +30,11 @@ CREATE TABLE session_log (
     ip          TEXT,
     started_at  INTEGER NOT NULL,
     ended_at    INTEGER,
-    end_reason  TEXT
+    end_reason  TEXT,
+    -- How many events of each kind the session has, kept by the triggers below: SQLite's
+    -- COUNT(*) walks every row, and totals are asked for on every visit and list.
+    page_views  INTEGER NOT NULL DEFAULT 0,
+    actions     INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE INDEX session_log_by_user ON session_log (user_id, started_at) WHERE user_id IS NOT NULL;
@@ -52,3 +56,17 @@ CREATE TABLE events (
 
 CREATE INDEX events_by_session ON events (session_id, kind, at);
 CREATE INDEX events_by_user ON events (user_id, at) WHERE user_id IS NOT NULL;
+
+CREATE TRIGGER events_counted_on_insert AFTER INSERT ON events BEGIN
+    UPDATE session_log
+       SET page_views = page_views + (NEW.kind = 'page_view'),
+           actions = actions + (NEW.kind = 'action')
+     WHERE public_id = NEW.session_id;
+END;
+
+CREATE TRIGGER events_counted_on_delete AFTER DELETE ON events BEGIN
+    UPDATE session_log
+       SET page_views = page_views - (OLD.kind = 'page_view'),
+           actions = actions - (OLD.kind = 'action')
+     WHERE public_id = OLD.session_id;
+END;

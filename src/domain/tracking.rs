@@ -1,14 +1,22 @@
 //! Tracking: page visits and actions of a session, and the activity feed.
 //!
-//! Visits and actions are rows appended to their own tables, never folded into the
+//! Visits and actions are rows appended to the `events` table, never folded into the
 //! session record, so concurrent requests on one session cannot overwrite each other:
 //! a hundred parallel visits are a hundred rows.
+//!
+//! Appends go through one writer task that commits them in batches (group commit): the
+//! requests that arrive while a batch is being written form the next one, which is written
+//! with a single multi-row INSERT. A request is answered only after its batch has
+//! committed, so nothing acknowledged can be lost to a crash; under load, one commit
+//! serves many requests.
 
 use super::sessions::SessionRecord;
 use super::{rfc3339, Error, Millis, Order, Pagination, Result};
 use crate::model::{ActionEntry, ActivityItem, LoggedPage, PageVisit, Paged};
+use crate::store::tracking::{EventKind, NewEvent, MAX_BATCH};
 use crate::store::{self, Db};
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
 
 /// Longest page or action name, in characters.
 pub const MAX_LABEL_CHARS: usize = 512;
@@ -123,11 +131,43 @@ pub struct ActivityRow {
 #[derive(Clone, Debug)]
 pub struct Tracking {
     db: Db,
+    writer: mpsc::Sender<Pending>,
+}
+
+/// An event waiting for its batch, with where to send the outcome.
+struct Pending {
+    event: NewEvent,
+    done: oneshot::Sender<Result<u64, String>>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("event", &self.event)
+            .finish()
+    }
 }
 
 impl Tracking {
+    /// Starts the writer task (needs a Tokio runtime); it stops when every clone is dropped.
     pub fn new(db: Db) -> Self {
-        Tracking { db }
+        let (writer, queue) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_batches(db.clone(), queue));
+        Tracking { db, writer }
+    }
+
+    /// Appends one event once its batch commits; returns how many of its kind the session has.
+    async fn append(&self, event: NewEvent) -> Result<u64> {
+        let (done, outcome) = oneshot::channel();
+        let gone = || Error::Unavailable(sqlx::Error::PoolClosed);
+        self.writer
+            .send(Pending { event, done })
+            .await
+            .map_err(|_| gone())?;
+        match outcome.await.map_err(|_| gone())? {
+            Ok(count) => Ok(count),
+            Err(message) => Err(Error::Unavailable(sqlx::Error::Protocol(message))),
+        }
     }
 
     /// Records a visit of `page` (already validated) by `session`.
@@ -137,14 +177,16 @@ impl Tracking {
         page: &str,
         now: Millis,
     ) -> Result<LoggedPage> {
-        let total = store::tracking::insert_page_view(
-            &self.db,
-            &session.public_id,
-            session.user_id.as_deref(),
-            page,
-            now,
-        )
-        .await?;
+        let total = self
+            .append(NewEvent {
+                session_id: session.public_id.clone(),
+                user_id: session.user_id.clone(),
+                kind: EventKind::PageView,
+                name: page.to_string(),
+                details: None,
+                at: now,
+            })
+            .await?;
         Ok(LoggedPage {
             page: page.to_string(),
             visited_at: rfc3339(now),
@@ -178,15 +220,14 @@ impl Tracking {
         details: Option<Value>,
         now: Millis,
     ) -> Result<ActionEntry> {
-        let text = details.as_ref().map(|d| d.to_string());
-        store::tracking::insert_action(
-            &self.db,
-            &session.public_id,
-            session.user_id.as_deref(),
-            action,
-            text.as_deref(),
-            now,
-        )
+        self.append(NewEvent {
+            session_id: session.public_id.clone(),
+            user_id: session.user_id.clone(),
+            kind: EventKind::Action,
+            name: action.to_string(),
+            details: details.as_ref().map(|d| d.to_string()),
+            at: now,
+        })
         .await?;
         Ok(ActionEntry {
             action: action.to_string(),
@@ -236,6 +277,28 @@ impl Tracking {
             })
             .collect();
         Ok(Paged::new(items, page.page, page.per_page, total))
+    }
+}
+
+/// The writer task: takes whatever is queued (at least one event, at most a batch), writes
+/// it in one statement, answers every waiter, repeats.
+async fn write_batches(db: Db, mut queue: mpsc::Receiver<Pending>) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let events: Vec<NewEvent> = batch.iter().map(|p| p.event.clone()).collect();
+        match store::tracking::insert_events(&db, &events).await {
+            Ok(counts) => {
+                for (pending, count) in batch.drain(..).zip(counts) {
+                    let _ = pending.done.send(Ok(count));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, events = batch.len(), "could not record events");
+                for pending in batch.drain(..) {
+                    let _ = pending.done.send(Err(e.to_string()));
+                }
+            }
+        }
     }
 }
 

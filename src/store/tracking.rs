@@ -6,27 +6,93 @@ use crate::domain::tracking::{ActivityKind, ActivityRow, Scope};
 use crate::domain::{Millis, Order, Pagination};
 use sqlx::Row;
 
-pub async fn insert_page_view(
-    db: &Db,
-    session_id: &str,
-    user_id: Option<&str>,
-    page: &str,
-    at: Millis,
-) -> Result<u64, sqlx::Error> {
-    // One statement, atomic on its own: the count in RETURNING sees this row and every row
-    // committed before it. (Each query is a round trip to SQLite's worker thread, so one
-    // statement instead of BEGIN/INSERT/SELECT/COMMIT is most of the cost saved.)
-    let total: i64 = sqlx::query_scalar(
-        "INSERT INTO events (session_id, user_id, kind, name, at) VALUES (?1, ?2, 'page_view', ?3, ?4)
-         RETURNING (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'page_view')",
-    )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(page)
-    .bind(at)
-    .fetch_one(&db.write)
-    .await?;
-    Ok(total as u64)
+/// An event to append: a page view or an action.
+#[derive(Clone, Debug)]
+pub struct NewEvent {
+    pub session_id: String,
+    pub user_id: Option<String>,
+    pub kind: EventKind,
+    pub name: String,
+    /// JSON text of an object (actions only).
+    pub details: Option<String>,
+    pub at: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    PageView,
+    Action,
+}
+
+impl EventKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            EventKind::PageView => "page_view",
+            EventKind::Action => "action",
+        }
+    }
+}
+
+/// Most events in one INSERT (6 bound values each, well under SQLite's variable limit).
+pub const MAX_BATCH: usize = 500;
+
+/// Appends `events` in one statement (one commit). For each event, in order, returns how
+/// many page views its session has counting it and every earlier one (for actions: 0).
+pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<Vec<u64>, sqlx::Error> {
+    debug_assert!(!events.is_empty() && events.len() <= MAX_BATCH);
+    let mut sql =
+        String::from("INSERT INTO events (session_id, user_id, kind, name, details, at) VALUES ");
+    for i in 0..events.len() {
+        sql.push_str(if i == 0 {
+            "(?, ?, ?, ?, ?, ?)"
+        } else {
+            ", (?, ?, ?, ?, ?, ?)"
+        });
+    }
+    let mut insert = sqlx::query(&sql);
+    for e in events {
+        insert = insert
+            .bind(&e.session_id)
+            .bind(&e.user_id)
+            .bind(e.kind.as_str())
+            .bind(&e.name)
+            .bind(&e.details)
+            .bind(e.at);
+    }
+    // The write pool has one connection: holding it for both statements keeps every other
+    // writer of this process out, so the counters read are exactly this batch's outcome.
+    let mut conn = db.write.acquire().await?;
+    insert.execute(&mut *conn).await?;
+
+    let mut sessions: Vec<&str> = events
+        .iter()
+        .filter(|e| e.kind == EventKind::PageView)
+        .map(|e| e.session_id.as_str())
+        .collect();
+    sessions.sort_unstable();
+    sessions.dedup();
+    let mut totals = std::collections::HashMap::new();
+    if !sessions.is_empty() {
+        let marks = vec!["?"; sessions.len()].join(", ");
+        let sql =
+            format!("SELECT public_id, page_views FROM session_log WHERE public_id IN ({marks})");
+        let mut select = sqlx::query_as::<_, (String, i64)>(&sql);
+        for s in &sessions {
+            select = select.bind(*s);
+        }
+        totals.extend(select.fetch_all(&mut *conn).await?);
+    }
+    // Walk back from the last event: each page view's total is the session's count so far.
+    let mut counts = vec![0u64; events.len()];
+    for (i, e) in events.iter().enumerate().rev() {
+        if e.kind == EventKind::PageView {
+            if let Some(total) = totals.get_mut(&e.session_id) {
+                counts[i] = (*total).max(0) as u64;
+                *total -= 1;
+            }
+        }
+    }
+    Ok(counts)
 }
 
 pub async fn page_views(
@@ -36,12 +102,12 @@ pub async fn page_views(
     order: Order,
 ) -> Result<(Vec<(String, Millis)>, u64), sqlx::Error> {
     let sql = match order {
-        Order::Asc => "SELECT name, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'page_view')
+        Order::Asc => "SELECT name, at, (SELECT page_views FROM session_log WHERE public_id = ?1)
                        FROM events WHERE session_id = ?1 AND kind = 'page_view' ORDER BY at, id LIMIT ?2 OFFSET ?3",
-        Order::Desc => "SELECT name, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'page_view')
+        Order::Desc => "SELECT name, at, (SELECT page_views FROM session_log WHERE public_id = ?1)
                         FROM events WHERE session_id = ?1 AND kind = 'page_view' ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
     };
-    // The count is an uncorrelated subquery: SQLite runs it once, on the index.
+    // The total is an uncorrelated subquery on the session's counter: run once, O(1).
     let rows: Vec<(String, Millis, i64)> = sqlx::query_as(sql)
         .bind(session_id)
         .bind(page.limit())
@@ -53,7 +119,7 @@ pub async fn page_views(
         None => {
             count(
                 db,
-                "SELECT COUNT(*) FROM events WHERE session_id = ? AND kind = 'page_view'",
+                "SELECT page_views FROM session_log WHERE public_id = ?",
                 session_id,
             )
             .await?
@@ -67,28 +133,11 @@ pub async fn page_views(
 
 /// The total for a page past the end of a list (the count rides along with rows only).
 async fn count(db: &Db, sql: &str, key: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(sql).bind(key).fetch_one(&db.read).await
-}
-
-pub async fn insert_action(
-    db: &Db,
-    session_id: &str,
-    user_id: Option<&str>,
-    action: &str,
-    details: Option<&str>,
-    at: Millis,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO events (session_id, user_id, kind, name, details, at) VALUES (?, ?, 'action', ?, ?, ?)",
-    )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(action)
-    .bind(details)
-    .bind(at)
-    .execute(&db.write)
-    .await
-    .map(|_| ())
+    Ok(sqlx::query_scalar(sql)
+        .bind(key)
+        .fetch_optional(&db.read)
+        .await?
+        .unwrap_or(0))
 }
 
 pub async fn actions(
@@ -98,9 +147,9 @@ pub async fn actions(
     order: Order,
 ) -> Result<(Vec<(String, Option<String>, Millis)>, u64), sqlx::Error> {
     let sql = match order {
-        Order::Asc => "SELECT name, details, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'action')
+        Order::Asc => "SELECT name, details, at, (SELECT actions FROM session_log WHERE public_id = ?1)
                        FROM events WHERE session_id = ?1 AND kind = 'action' ORDER BY at, id LIMIT ?2 OFFSET ?3",
-        Order::Desc => "SELECT name, details, at, (SELECT COUNT(*) FROM events WHERE session_id = ?1 AND kind = 'action')
+        Order::Desc => "SELECT name, details, at, (SELECT actions FROM session_log WHERE public_id = ?1)
                         FROM events WHERE session_id = ?1 AND kind = 'action' ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
     };
     let rows: Vec<(String, Option<String>, Millis, i64)> = sqlx::query_as(sql)
@@ -114,7 +163,7 @@ pub async fn actions(
         None => {
             count(
                 db,
-                "SELECT COUNT(*) FROM events WHERE session_id = ? AND kind = 'action'",
+                "SELECT actions FROM session_log WHERE public_id = ?",
                 session_id,
             )
             .await?
