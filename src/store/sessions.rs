@@ -15,7 +15,7 @@ pub enum InsertError {
 
 /// Inserts a new live session and its history row, in one transaction.
 pub async fn insert(db: &Db, hash: &TokenHash, rec: &SessionRecord) -> Result<(), InsertError> {
-    let mut tx = db.write.begin().await.map_err(InsertError::Db)?;
+    let mut tx = db.primary.begin().await.map_err(InsertError::Db)?;
     let inserted = sqlx::query(
         "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ip, started_at, last_activity, auth_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
@@ -55,7 +55,7 @@ pub async fn find(db: &Db, hash: &TokenHash) -> Result<Option<SessionRecord>, sq
          FROM sessions WHERE token_hash = ?",
     )
     .bind(&hash.0[..])
-    .fetch_optional(&db.read)
+    .fetch_optional(&db.primary)
     .await?;
     Ok(row.map(|r| SessionRecord {
         public_id: r.get(0),
@@ -76,7 +76,7 @@ pub async fn touch(db: &Db, hash: &TokenHash, at: Millis) -> Result<(), sqlx::Er
     )
     .bind(at)
     .bind(&hash.0[..])
-    .execute(&db.write)
+    .execute(&db.primary)
     .await
     .map(|_| ())
 }
@@ -88,7 +88,7 @@ pub async fn update_identity(
     hash: &TokenHash,
     rec: &SessionRecord,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.primary.begin().await?;
     let updated = sqlx::query("UPDATE sessions SET user_id = ?, auth_at = ? WHERE token_hash = ?")
         .bind(&rec.user_id)
         .bind(rec.auth_at)
@@ -113,7 +113,7 @@ pub async fn end(
     reason: EndReason,
     at: Millis,
 ) -> Result<Option<String>, sqlx::Error> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.primary.begin().await?;
     let public_id: Option<String> =
         sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = ? RETURNING public_id")
             .bind(&hash.0[..])
@@ -135,7 +135,7 @@ pub async fn delete_expired(
     idle_ms: Millis,
     absolute_ms: Millis,
 ) -> Result<Vec<TokenHash>, sqlx::Error> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.primary.begin().await?;
     let rows = sqlx::query(
         "DELETE FROM sessions WHERE last_activity <= ? OR started_at <= ?
          RETURNING public_id, last_activity, started_at, token_hash",

@@ -59,9 +59,9 @@ pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<Vec<u64>, sql
             .bind(&e.details)
             .bind(e.at);
     }
-    // The write pool has one connection: holding it for both statements keeps every other
-    // writer of this process out, so the counters read are exactly this batch's outcome.
-    let mut conn = db.write.acquire().await?;
+    // The primary pool has one connection: holding it for both statements keeps every
+    // other writer of this process out, so the counters read are exactly this batch's.
+    let mut conn = db.primary.acquire().await?;
     insert.execute(&mut *conn).await?;
 
     let mut sessions: Vec<&str> = events
@@ -95,83 +95,84 @@ pub async fn insert_events(db: &Db, events: &[NewEvent]) -> Result<Vec<u64>, sql
     Ok(counts)
 }
 
+/// One page of a session's visits, with the total.
 pub async fn page_views(
     db: &Db,
     session_id: &str,
     page: Pagination,
     order: Order,
 ) -> Result<(Vec<(String, Millis)>, u64), sqlx::Error> {
-    let sql = match order {
-        Order::Asc => "SELECT name, at, (SELECT page_views FROM session_log WHERE public_id = ?1)
-                       FROM events WHERE session_id = ?1 AND kind = 'page_view' ORDER BY at, id LIMIT ?2 OFFSET ?3",
-        Order::Desc => "SELECT name, at, (SELECT page_views FROM session_log WHERE public_id = ?1)
-                        FROM events WHERE session_id = ?1 AND kind = 'page_view' ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
-    };
-    // The total is an uncorrelated subquery on the session's counter: run once, O(1).
-    let rows: Vec<(String, Millis, i64)> = sqlx::query_as(sql)
-        .bind(session_id)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&db.read)
-        .await?;
-    let total = match rows.first() {
-        Some(row) => row.2,
-        None => {
-            count(
-                db,
-                "SELECT page_views FROM session_log WHERE public_id = ?",
-                session_id,
-            )
-            .await?
-        }
-    };
+    let (total, items) = list(
+        db,
+        "page_views",
+        "page_view",
+        "json_array(name, at)",
+        session_id,
+        page,
+        order,
+    )
+    .await?;
     Ok((
-        rows.into_iter().map(|(p, at, _)| (p, at)).collect(),
-        total as u64,
+        serde_json::from_str(&items).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        total,
     ))
 }
 
-/// The total for a page past the end of a list (the count rides along with rows only).
-async fn count(db: &Db, sql: &str, key: &str) -> Result<i64, sqlx::Error> {
-    Ok(sqlx::query_scalar(sql)
-        .bind(key)
-        .fetch_optional(&db.read)
-        .await?
-        .unwrap_or(0))
+/// One page of the events of `kind` of a session, as a JSON array of `item`s, and the
+/// session's total of that kind (`counter`, a column of `session_log`).
+///
+/// The page comes back as *one* value built by SQLite (`json_group_array`): sqlx hands
+/// each result row over from its worker thread separately, so twenty rows cost twenty
+/// thread handoffs; one row costs one.
+async fn list(
+    db: &Db,
+    counter: &str,
+    kind: &str,
+    item: &str,
+    session_id: &str,
+    page: Pagination,
+    order: Order,
+) -> Result<(u64, String), sqlx::Error> {
+    // Only fixed column names and expressions are interpolated; values are bound.
+    let dir = match order {
+        Order::Asc => "",
+        Order::Desc => " DESC",
+    };
+    let sql = format!(
+        "SELECT (SELECT {counter} FROM session_log WHERE public_id = ?1),
+                (SELECT json_group_array({item} ORDER BY at{dir}, id{dir}) FROM
+                   (SELECT * FROM events WHERE session_id = ?1 AND kind = '{kind}'
+                     ORDER BY at{dir}, id{dir} LIMIT ?2 OFFSET ?3))"
+    );
+    let (total, items): (Option<i64>, String) = sqlx::query_as(&sql)
+        .bind(session_id)
+        .bind(page.limit())
+        .bind(page.offset())
+        .fetch_one(&db.primary)
+        .await?;
+    Ok((total.unwrap_or(0).max(0) as u64, items))
 }
 
+/// One page of a session's actions (`details` as JSON text), with the total.
 pub async fn actions(
     db: &Db,
     session_id: &str,
     page: Pagination,
     order: Order,
 ) -> Result<(Vec<(String, Option<String>, Millis)>, u64), sqlx::Error> {
-    let sql = match order {
-        Order::Asc => "SELECT name, details, at, (SELECT actions FROM session_log WHERE public_id = ?1)
-                       FROM events WHERE session_id = ?1 AND kind = 'action' ORDER BY at, id LIMIT ?2 OFFSET ?3",
-        Order::Desc => "SELECT name, details, at, (SELECT actions FROM session_log WHERE public_id = ?1)
-                        FROM events WHERE session_id = ?1 AND kind = 'action' ORDER BY at DESC, id DESC LIMIT ?2 OFFSET ?3",
-    };
-    let rows: Vec<(String, Option<String>, Millis, i64)> = sqlx::query_as(sql)
-        .bind(session_id)
-        .bind(page.limit())
-        .bind(page.offset())
-        .fetch_all(&db.read)
-        .await?;
-    let total = match rows.first() {
-        Some(row) => row.3,
-        None => {
-            count(
-                db,
-                "SELECT actions FROM session_log WHERE public_id = ?",
-                session_id,
-            )
-            .await?
-        }
-    };
+    let (total, items) = list(
+        db,
+        "actions",
+        "action",
+        "json_array(name, details, at)",
+        session_id,
+        page,
+        order,
+    )
+    .await?;
     Ok((
-        rows.into_iter().map(|(a, d, at, _)| (a, d, at)).collect(),
-        total as u64,
+        serde_json::from_str(&items).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+        total,
     ))
 }
 
@@ -212,14 +213,14 @@ pub async fn activity(
     .bind(kind)
     .bind(page.limit())
     .bind(page.offset())
-    .fetch_all(&db.read)
+    .fetch_all(&db.reports)
     .await?;
     let total: i64 = sqlx::query_scalar(&format!(
         "SELECT COUNT(*) FROM ({feed}) WHERE ?2 IS NULL OR kind = ?2"
     ))
     .bind(key)
     .bind(kind)
-    .fetch_one(&db.read)
+    .fetch_one(&db.reports)
     .await?;
     let items = rows
         .into_iter()

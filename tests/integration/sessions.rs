@@ -52,7 +52,7 @@ async fn the_token_is_128_random_bits_and_only_its_hash_is_stored() {
     let raw = id.0.to_le_bytes();
 
     let row = sqlx::query("SELECT token_hash, public_id FROM sessions")
-        .fetch_one(&app.db().read)
+        .fetch_one(&app.db().reports)
         .await
         .unwrap();
     let stored: Vec<u8> = row.get(0);
@@ -111,7 +111,7 @@ async fn a_token_the_server_did_not_issue_is_not_adopted_and_its_cookie_is_expir
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         sqlx::query("SELECT 1 FROM sessions")
-            .fetch_all(&app.db().read)
+            .fetch_all(&app.db().reports)
             .await
             .unwrap()
             .len(),
@@ -136,7 +136,7 @@ async fn delete_ends_the_session_for_good() {
     c.jar.insert("squid_session".into(), token);
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     let ended: Option<String> = sqlx::query_scalar("SELECT end_reason FROM session_log")
-        .fetch_one(&app.db().read)
+        .fetch_one(&app.db().reports)
         .await
         .unwrap();
     assert_eq!(ended.as_deref(), Some("ended"));
@@ -185,7 +185,7 @@ async fn idle_expiry_slides_with_reads_too() {
         "idle for longer than the timeout"
     );
     let reason: Option<String> = sqlx::query_scalar("SELECT end_reason FROM session_log")
-        .fetch_one(&app.db().read)
+        .fetch_one(&app.db().reports)
         .await
         .unwrap();
     assert_eq!(reason.as_deref(), Some("expired"));
@@ -246,13 +246,13 @@ async fn the_sweeper_deletes_expired_rows_and_closes_their_history() {
     let swept = app.state.sessions.sweep(now_millis()).await.unwrap();
     assert_eq!(swept, 1, "only the idle one");
     let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().read)
+        .fetch_one(&app.db().reports)
         .await
         .unwrap();
     assert_eq!(live, 1);
     let ended: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM session_log WHERE end_reason = 'expired'")
-            .fetch_one(&app.db().read)
+            .fetch_one(&app.db().reports)
             .await
             .unwrap();
     assert_eq!(ended, 1);
@@ -298,7 +298,7 @@ async fn a_request_finishing_after_the_end_does_not_resurrect_the_session() {
 
     assert!(store.load(&r.id).await.unwrap().is_none(), "still ended");
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().read)
+        .fetch_one(&app.db().reports)
         .await
         .unwrap();
     assert_eq!(rows, 0);
@@ -317,8 +317,30 @@ async fn a_different_user_agent_ends_the_session_on_the_spot() {
     // The owner's session is gone too: the token is burnt.
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     let reason: Option<String> = sqlx::query_scalar("SELECT end_reason FROM session_log")
-        .fetch_one(&app.db().read)
+        .fetch_one(&app.db().reports)
         .await
         .unwrap();
     assert_eq!(reason.as_deref(), Some("user_agent_changed"));
+}
+
+/// Sessions are cached in-process; an end made by another process (straight in the
+/// database, as a CLI command or a second instance would) is seen within the 1 s bound.
+#[tokio::test]
+async fn an_end_made_by_another_process_is_seen_within_a_second() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    c.start().await;
+    assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
+    let other_process = squid::store::Db::connect(&format!(
+        "sqlite://{}",
+        app.dir.path().join("squid.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM sessions")
+        .execute(&other_process.primary)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
 }
