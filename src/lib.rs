@@ -18,10 +18,12 @@
 //! Server only (`ssr`):
 //! - `config`: the environment variables of `API.md`, validated.
 //! - `domain`: the rules, knowing nothing of HTTP: `domain::sessions` (tokens, hashes,
-//!   expiry, life cycle), `domain::preferences` (defaults, validation, cookie form),
-//!   `domain::tracking` (page views, actions, activity).
-//! - `store`: all SQL, one module per store, over one SQLite pool; the schema is in
-//!   `migrations/`.
+//!   expiry, life cycle), `domain::session_cache` (live sessions kept in-process, with
+//!   tombstones), `domain::preferences` (defaults, validation, cookie form),
+//!   `domain::tracking` (page views and actions through a group-commit writer, activity).
+//! - `store`: all SQL, one module per store (`store::sessions`, `store::tracking`), over
+//!   one SQLite file (`store::Db`: a primary connection and a reports pool); the schema,
+//!   triggers included, is in `migrations/`.
 //! - `web`: axum: `web::api` (the JSON routes), `web::ops` (the operations both the
 //!   routes and the server functions call), `web::visitor` (who is asking: session and
 //!   preferences), `web::guard` (CSRF, cache headers), `web::session_store` (our

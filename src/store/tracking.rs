@@ -102,7 +102,7 @@ pub async fn page_views(
     page: Pagination,
     order: Order,
 ) -> Result<(Vec<(String, Millis)>, u64), sqlx::Error> {
-    let (total, items) = list(
+    list(
         db,
         "page_views",
         "page_view",
@@ -111,20 +111,16 @@ pub async fn page_views(
         page,
         order,
     )
-    .await?;
-    Ok((
-        serde_json::from_str(&items).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        total,
-    ))
+    .await
 }
 
-/// One page of the events of `kind` of a session, as a JSON array of `item`s, and the
+/// One page of the events of `kind` of a session, each `item` decoded as a `T`, and the
 /// session's total of that kind (`counter`, a column of `session_log`).
 ///
 /// The page comes back as *one* value built by SQLite (`json_group_array`): sqlx hands
 /// each result row over from its worker thread separately, so twenty rows cost twenty
 /// thread handoffs; one row costs one.
-async fn list(
+async fn list<T: serde::de::DeserializeOwned>(
     db: &Db,
     counter: &str,
     kind: &str,
@@ -132,7 +128,7 @@ async fn list(
     session_id: &str,
     page: Pagination,
     order: Order,
-) -> Result<(u64, String), sqlx::Error> {
+) -> Result<(Vec<T>, u64), sqlx::Error> {
     // Only fixed column names and expressions are interpolated; values are bound.
     let dir = match order {
         Order::Asc => "",
@@ -150,7 +146,8 @@ async fn list(
         .bind(page.offset())
         .fetch_one(&db.primary)
         .await?;
-    Ok((total.unwrap_or(0).max(0) as u64, items))
+    let items = serde_json::from_str(&items).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok((items, total.unwrap_or(0).max(0) as u64))
 }
 
 /// One page of a session's actions (`details` as JSON text), with the total.
@@ -160,7 +157,7 @@ pub async fn actions(
     page: Pagination,
     order: Order,
 ) -> Result<(Vec<(String, Option<String>, Millis)>, u64), sqlx::Error> {
-    let (total, items) = list(
+    list(
         db,
         "actions",
         "action",
@@ -169,11 +166,7 @@ pub async fn actions(
         page,
         order,
     )
-    .await?;
-    Ok((
-        serde_json::from_str(&items).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        total,
-    ))
+    .await
 }
 
 /// The activity feed: page views, actions, session starts and ends of one session or of

@@ -209,3 +209,13 @@ impl Client {
         self.jar.get("squid_session").cloned()
     }
 }
+
+/// The page names of a `Session` body's `pagesVisited`, in order.
+pub fn page_names(session: &Value) -> Vec<String> {
+    session["pagesVisited"]["items"]
+        .as_array()
+        .expect("pagesVisited.items")
+        .iter()
+        .map(|v| v["page"].as_str().expect("page").to_string())
+        .collect()
+}

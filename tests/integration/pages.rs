@@ -56,12 +56,7 @@ async fn every_page_visit_is_recorded_under_the_routes_name_starting_a_session()
     assert_eq!(session_page.status, StatusCode::OK);
     assert!(session_page.text().contains("End session"));
     let s = c.get("/api/session").await.json();
-    let names: Vec<&str> = s["pagesVisited"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["page"].as_str().unwrap())
-        .collect();
+    let names = crate::harness::page_names(&s);
     assert_eq!(names, ["home", "preferences", "session"]);
     // Unknown pages are 404 and not recorded.
     assert_eq!(c.get("/nowhere").await.status, StatusCode::NOT_FOUND);

@@ -344,3 +344,38 @@ async fn an_end_made_by_another_process_is_seen_within_a_second() {
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
 }
+
+/// In production the cookies are `__Host-` and `Secure`, the removal cookie too (browsers
+/// ignore a `__Host-` cookie without `Secure`, so a sign-out would otherwise not clear it).
+#[tokio::test]
+async fn production_cookies_are_host_prefixed_and_secure_even_when_removed() {
+    use base64::Engine;
+    let key = base64::engine::general_purpose::STANDARD.encode([7u8; 64]);
+    let app = TestApp::with_env(&[("APP_ENV", "production"), ("COOKIE_KEY", &key)]).await;
+    let mut c = app.client();
+    let res = c.post("/api/session", Value::Null).await;
+    let session = res
+        .set_cookie("__Host-squid_session")
+        .expect("__Host- session cookie");
+    assert!(
+        session.contains("Secure") && session.contains("Path=/") && !session.contains("Domain"),
+        "{session}"
+    );
+    let res = c
+        .post("/api/preferences", serde_json::json!({"theme": "dark"}))
+        .await;
+    let prefs = res
+        .set_cookie("__Host-squid_prefs")
+        .expect("__Host- preferences cookie");
+    assert!(prefs.contains("Secure"), "{prefs}");
+    assert_eq!(c.get("/api/preferences").await.json()["theme"], "dark");
+
+    let res = c.delete("/api/session").await;
+    let removal = res
+        .set_cookie("__Host-squid_session")
+        .expect("removal cookie");
+    assert!(
+        removal.contains("Max-Age=0") && removal.contains("Secure"),
+        "{removal}"
+    );
+}

@@ -42,12 +42,7 @@ async fn pages_are_logged_counted_and_paginated_in_both_orders() {
     );
 
     let s = c.get("/api/session?perPage=3&order=desc").await.json();
-    let names: Vec<&str> = s["pagesVisited"]["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v["page"].as_str().unwrap())
-        .collect();
+    let names = crate::harness::page_names(&s);
     assert_eq!(names, ["p25", "p24", "p23"]);
 
     let past_the_end = c.get("/api/session?page=9").await;
