@@ -84,6 +84,19 @@ impl SessionCache {
         );
     }
 
+    /// Whether the cached session already belongs to `user_id` with sign-in time `auth_at`.
+    pub fn has_identity(
+        &self,
+        hash: &TokenHash,
+        user_id: &Option<String>,
+        auth_at: Option<Millis>,
+    ) -> bool {
+        self.lock()
+            .live
+            .get(&hash.0)
+            .is_some_and(|e| &e.record.user_id == user_id && e.record.auth_at == auth_at)
+    }
+
     /// What the database holds as `last_activity`, if the session is cached.
     pub fn stored_activity(&self, hash: &TokenHash) -> Option<Millis> {
         self.lock().live.get(&hash.0).map(|e| e.stored_activity)

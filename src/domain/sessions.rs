@@ -240,6 +240,14 @@ impl Sessions {
     /// ended session.
     pub async fn save_identity(&self, token: &Token, record: &SessionRecord) -> Result<()> {
         let hash = token.hash();
+        // tower-sessions saves every modified session when the response leaves, right
+        // after `start` stored it: nothing changed, nothing to write.
+        if self
+            .cache
+            .has_identity(&hash, &record.user_id, record.auth_at)
+        {
+            return Ok(());
+        }
         store::sessions::update_identity(&self.db, &hash, record).await?;
         // Read back on next use rather than trusting the caller's copy.
         self.cache.forget(&hash);
