@@ -91,6 +91,11 @@ fn initial_prefs() -> Preferences {
     }
 }
 
+/// The document title in `lang`.
+fn page_title(lang: Language) -> String {
+    format!("Squid · {}", t(lang, Key::HomeTitle))
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let prefs = initial_prefs();
@@ -139,11 +144,14 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("data-theme", p.theme.as_str());
             let _ = root.set_attribute("data-notifications", p.notifications.as_str());
         }
+        document().set_title(&page_title(p.language));
     });
 
     view! {
         <Stylesheet id="leptos" href="/pkg/squid.css" />
-        <Title text=move || format!("Squid · {}", t(prefs.lang(), Key::HomeTitle)) />
+        // A plain string, not a closure: leptos_axum reads the title after rendering, outside
+        // the reactive owner, where reading a signal panics. The browser keeps it in step below.
+        <Title text=page_title(prefs.0.get_untracked().language) />
         <Router>
             <Nav />
             <main id="main">

@@ -24,6 +24,7 @@ async fn the_first_response_is_already_in_the_visitors_theme_and_language() {
         &html[..html.len().min(400)]
     );
     assert!(html.contains("Bienvenido a Squid"));
+    assert!(html.contains("<title>Squid · Bienvenido a Squid</title>"));
     assert!(!html.contains("Welcome to Squid"));
 
     let prefs = c.get("/preferences").await.text();
