@@ -54,7 +54,13 @@ pub enum Error {
     NotFound(&'static str),
     /// The storage behind the domain failed; the detail is for the log only.
     #[error("storage unavailable: {0}")]
-    Unavailable(#[from] sqlx::Error),
+    Unavailable(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Unavailable(Box::new(e))
+    }
 }
 
 impl Error {

@@ -57,31 +57,35 @@ impl SessionCache {
     }
 
     /// Caches a record just read from (or written to) the database, unless the session
-    /// ended in the meantime.
-    pub fn put(&self, hash: &TokenHash, record: SessionRecord, now: Millis) {
+    /// ended in the meantime or the cache is full. Returns the record as cached: with the
+    /// newer of its stored activity and the activity this process has already seen.
+    pub fn put(
+        &self,
+        hash: &TokenHash,
+        record: SessionRecord,
+        now: Millis,
+    ) -> Option<SessionRecord> {
         let mut inner = self.lock();
         if inner.ended.contains_key(&hash.0) {
-            return;
+            return None;
         }
-        let last_seen = inner
-            .live
-            .get(&hash.0)
-            .map(|e| e.record.last_activity)
-            .unwrap_or(0);
-        if inner.live.len() >= MAX_ENTRIES && !inner.live.contains_key(&hash.0) {
-            return;
-        }
+        let last_seen = match inner.live.get(&hash.0) {
+            Some(e) => e.record.last_activity,
+            None if inner.live.len() >= MAX_ENTRIES => return None,
+            None => 0,
+        };
         let stored_activity = record.last_activity;
         let mut record = record;
         record.last_activity = record.last_activity.max(last_seen);
         inner.live.insert(
             hash.0,
             Entry {
-                record,
+                record: record.clone(),
                 stored_activity,
                 checked_at: now,
             },
         );
+        Some(record)
     }
 
     /// Whether the cached session already belongs to `user_id` with sign-in time `auth_at`.
@@ -185,6 +189,17 @@ mod tests {
         // A revalidation that reads an older stored value keeps the newer activity.
         cache.put(&h, record(70), 80);
         assert_eq!(cache.get(&h, 90).unwrap().last_activity, 70);
+    }
+
+    #[test]
+    fn put_answers_the_record_as_cached_or_nothing_when_ended() {
+        let cache = SessionCache::default();
+        let h = Token([4; 16]).hash();
+        cache.put(&h, record(10), 10);
+        cache.touch(&h, 75, false);
+        assert_eq!(cache.put(&h, record(70), 80).unwrap().last_activity, 75);
+        cache.end(&h, 90);
+        assert_eq!(cache.put(&h, record(70), 91), None);
     }
 
     impl SessionCache {

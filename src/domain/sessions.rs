@@ -194,11 +194,8 @@ impl Sessions {
         let record = match self.cache.get(&hash, now) {
             Some(record) => record,
             None => match store::sessions::find(&self.db, &hash).await? {
-                Some(record) => {
-                    self.cache.put(&hash, record.clone(), now);
-                    // What the cache holds may carry newer activity than the row.
-                    self.cache.get(&hash, now).unwrap_or(record)
-                }
+                // What the cache holds may carry newer activity than the row.
+                Some(record) => self.cache.put(&hash, record.clone(), now).unwrap_or(record),
                 None => {
                     self.cache.forget(&hash);
                     return Ok(None);

@@ -16,6 +16,7 @@ use crate::model::{ActionEntry, ActivityItem, LoggedPage, PageVisit, Paged};
 use crate::store::tracking::{EventKind, NewEvent, MAX_BATCH};
 use crate::store::{self, Db};
 use serde_json::Value;
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Longest page or action name, in characters.
@@ -137,7 +138,8 @@ pub struct Tracking {
 /// An event waiting for its batch, with where to send the outcome.
 struct Pending {
     event: NewEvent,
-    done: oneshot::Sender<Result<u64, String>>,
+    /// The batch's outcome; one failure is shared by every event of its batch.
+    done: oneshot::Sender<Result<u64, Arc<sqlx::Error>>>,
 }
 
 impl std::fmt::Debug for Pending {
@@ -159,15 +161,15 @@ impl Tracking {
     /// Appends one event once its batch commits; returns how many of its kind the session has.
     async fn append(&self, event: NewEvent) -> Result<u64> {
         let (done, outcome) = oneshot::channel();
-        let gone = || Error::Unavailable(sqlx::Error::PoolClosed);
+        let stopped = || Error::Unavailable("the event writer has stopped".into());
         self.writer
             .send(Pending { event, done })
             .await
-            .map_err(|_| gone())?;
-        match outcome.await.map_err(|_| gone())? {
-            Ok(count) => Ok(count),
-            Err(message) => Err(Error::Unavailable(sqlx::Error::Protocol(message))),
-        }
+            .map_err(|_| stopped())?;
+        outcome
+            .await
+            .map_err(|_| stopped())?
+            .map_err(|e| Error::Unavailable(Box::new(e)))
     }
 
     /// Records a visit of `page` (already validated) by `session`.
@@ -294,8 +296,9 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<Pending>) {
             }
             Err(e) => {
                 tracing::error!(error = %e, events = batch.len(), "could not record events");
+                let e = Arc::new(e);
                 for pending in batch.drain(..) {
-                    let _ = pending.done.send(Err(e.to_string()));
+                    let _ = pending.done.send(Err(e.clone()));
                 }
             }
         }

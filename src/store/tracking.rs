@@ -31,6 +31,14 @@ impl EventKind {
             EventKind::Action => "action",
         }
     }
+
+    /// The column of `session_log` that counts this kind (kept by triggers).
+    fn counter(self) -> &'static str {
+        match self {
+            EventKind::PageView => "page_views",
+            EventKind::Action => "actions",
+        }
+    }
 }
 
 /// Most events in one INSERT (6 bound values each, well under SQLite's variable limit).
@@ -104,8 +112,7 @@ pub async fn page_views(
 ) -> Result<(Vec<(String, Millis)>, u64), sqlx::Error> {
     list(
         db,
-        "page_views",
-        "page_view",
+        EventKind::PageView,
         "json_array(name, at)",
         session_id,
         page,
@@ -115,21 +122,21 @@ pub async fn page_views(
 }
 
 /// One page of the events of `kind` of a session, each `item` decoded as a `T`, and the
-/// session's total of that kind (`counter`, a column of `session_log`).
+/// session's total of that kind (its counter column in `session_log`).
 ///
 /// The page comes back as *one* value built by SQLite (`json_group_array`): sqlx hands
 /// each result row over from its worker thread separately, so twenty rows cost twenty
 /// thread handoffs; one row costs one.
 async fn list<T: serde::de::DeserializeOwned>(
     db: &Db,
-    counter: &str,
-    kind: &str,
+    kind: EventKind,
     item: &str,
     session_id: &str,
     page: Pagination,
     order: Order,
 ) -> Result<(Vec<T>, u64), sqlx::Error> {
     // Only fixed column names and expressions are interpolated; values are bound.
+    let (counter, kind) = (kind.counter(), kind.as_str());
     let dir = match order {
         Order::Asc => "",
         Order::Desc => " DESC",
@@ -159,8 +166,7 @@ pub async fn actions(
 ) -> Result<(Vec<(String, Option<String>, Millis)>, u64), sqlx::Error> {
     list(
         db,
-        "actions",
-        "action",
+        EventKind::Action,
         "json_array(name, details, at)",
         session_id,
         page,
