@@ -15,6 +15,9 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Seconds for the `Retry-After` header of a `429` or `503` (not part of the body).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -24,6 +27,7 @@ impl ApiError {
             code: code.to_string(),
             message: message.into(),
             field: None,
+            retry_after: None,
         }
     }
 
@@ -46,6 +50,10 @@ impl ApiError {
             "no_session",
             "there is no live session; start one with POST /api/session",
         )
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(401, "unauthenticated", "sign in first")
     }
 
     pub fn csrf() -> Self {
@@ -113,6 +121,30 @@ mod server {
                 E::BadRequest(message) => ApiError::bad_request(message),
                 E::NoSession => ApiError::no_session(),
                 E::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+                E::Unauthenticated => ApiError::unauthenticated(),
+                E::InvalidCredentials => {
+                    ApiError::new(401, "invalid_credentials", "the email or password is incorrect")
+                }
+                E::ReauthenticationRequired => ApiError::new(
+                    401,
+                    "reauthentication_required",
+                    "confirm your password to do this",
+                ),
+                E::EmailTaken => ApiError::new(
+                    409,
+                    "email_taken",
+                    "an account with this email already exists",
+                )
+                .with_field("email"),
+                E::RateLimited(seconds) => ApiError {
+                    retry_after: Some(seconds),
+                    ..ApiError::new(
+                        429,
+                        "rate_limited",
+                        "too many failed sign-ins for this email; try again later",
+                    )
+                },
+                E::Forbidden => ApiError::new(403, "forbidden", "you may not do this"),
                 E::Unavailable(source) => {
                     // The cause goes to the log, never to the client.
                     tracing::error!(error = %source, "storage failure");
@@ -132,9 +164,14 @@ mod server {
             }
             let mut res =
                 (status, axum::Json(serde_json::json!({ "error": body }))).into_response();
-            if status == StatusCode::SERVICE_UNAVAILABLE {
+            let retry_after = match (status, self.retry_after) {
+                (_, Some(seconds)) => Some(seconds),
+                (StatusCode::SERVICE_UNAVAILABLE, None) => Some(5),
+                _ => None,
+            };
+            if let Some(seconds) = retry_after {
                 res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
             }
             res
         }

@@ -114,8 +114,15 @@ pub struct Preferences {
     pub source: PreferenceSource,
 }
 
-/// A signed-in user (`User` in the contract). Accounts arrive with the accounts issue;
-/// until then every session is a guest's and `Session.user` is always `null`.
+impl Preferences {
+    /// Whether both hold the same three choices, wherever they came from.
+    pub fn same_choices(&self, other: &Preferences) -> bool {
+        (self.theme, self.notifications, self.language)
+            == (other.theme, other.notifications, other.language)
+    }
+}
+
+/// A signed-in user (`User` in the contract).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -206,6 +213,31 @@ pub struct ActivityItem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
     pub at: String,
+}
+
+/// One of the signed-in user's live sessions, as `GET /api/sessions` lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceSession {
+    pub id: String,
+    pub current: bool,
+    pub start_time: String,
+    pub last_activity: String,
+    pub expires_at: String,
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+/// One security event of `GET /api/audit`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: Option<serde_json::Value>,
 }
 
 #[cfg(test)]

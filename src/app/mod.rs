@@ -5,6 +5,7 @@
 //! them on `<html>` from the request's `Visitor`, and the browser, when it hydrates, reads
 //! them back from there, so both sides render the same thing without another round trip.
 
+pub mod account;
 pub mod pages;
 pub mod server_fns;
 
@@ -16,13 +17,18 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
+use account::{DevicesPage, LoginPage, RegisterPage};
 use pages::{HomePage, NotFound, PreferencesPage, SessionPage};
+use server_fns::Logout;
 
 /// The app's pages: path and the name a visit is recorded under.
 pub const PAGES: &[(&str, &str)] = &[
     ("/", "home"),
     ("/preferences", "preferences"),
     ("/session", "session"),
+    ("/register", "register"),
+    ("/login", "login"),
+    ("/devices", "devices"),
 ];
 
 /// The recorded name of the page at `path`, if it is one of the app's pages.
@@ -91,6 +97,39 @@ fn initial_prefs() -> Preferences {
     }
 }
 
+/// Who is signed in: the name to show (display name, else email), or `None` for a guest.
+#[derive(Clone, Copy)]
+pub struct Me(pub RwSignal<Option<String>>);
+
+pub fn use_me() -> Me {
+    expect_context::<Me>()
+}
+
+/// The signed-in user this render starts from: on the server from the request's visitor,
+/// in the browser from `<html data-user>`, which the server wrote.
+fn initial_user() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<crate::web::Visitor>().cloned())
+            .and_then(|v| v.account)
+            .map(|a| a.display_name.unwrap_or(a.email))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|r| r.get_attribute("data-user"))
+            .filter(|u| !u.is_empty())
+    }
+}
+
+/// Loads `path` from the server (after a sign-in or sign-out the whole page changes).
+#[cfg(feature = "hydrate")]
+pub fn reload_to(path: &str) {
+    let _ = window().location().assign(path);
+}
+
 /// The document title in `lang`.
 fn page_title(lang: Language) -> String {
     format!("Squid · {}", t(lang, Key::HomeTitle))
@@ -99,12 +138,24 @@ fn page_title(lang: Language) -> String {
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let prefs = initial_prefs();
+    let user = initial_user();
+    // The page's Content-Security-Policy, with this render's nonce, which leptos_axum puts
+    // on the hydration scripts.
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = leptos::nonce::use_nonce();
+        let csp = crate::web::guard::page_csp(nonce.as_deref());
+        if let Ok(value) = http::HeaderValue::from_str(&csp) {
+            res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html
             lang=prefs.language.code()
             data-theme=prefs.theme.as_str()
             data-notifications=prefs.notifications.as_str()
+            data-user=user.unwrap_or_default()
         >
             <head>
                 <meta charset="utf-8" />
@@ -126,6 +177,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let prefs = Prefs(RwSignal::new(initial_prefs()));
     provide_context(prefs);
+    provide_context(Me(RwSignal::new(initial_user())));
 
     // Mark the page as interactive, for people's scripts and our browser tests alike.
     #[cfg(feature = "hydrate")]
@@ -159,6 +211,9 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
                     <Route path=StaticSegment("preferences") view=PreferencesPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("session") view=SessionPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("devices") view=DevicesPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -166,16 +221,46 @@ pub fn App() -> impl IntoView {
 }
 
 /// The navigation on every page. Links load pages from the server (`rel="external"`), so
-/// every page visit is recorded the same way with or without JavaScript.
+/// every page visit is recorded the same way with or without JavaScript. Guests get
+/// "Sign in" and "Create account"; a signed-in user gets "Devices" and a "Sign out" button.
 #[component]
 fn Nav() -> impl IntoView {
     let prefs = use_prefs();
+    let me = use_me();
+    let logout = ServerAction::<Logout>::new();
+    // With JavaScript: once signed out, load the home page afresh.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = logout.value().get() {
+            #[cfg(feature = "hydrate")]
+            reload_to("/?signed_out=1");
+        }
+    });
+    let user = me.0.get_untracked();
     view! {
         <nav aria-label=prefs.text(Key::NavLabel)>
             <a class="brand" href="/" rel="external">"Squid"</a>
             <a href="/" rel="external">{prefs.text(Key::NavHome)}</a>
             <a href="/preferences" rel="external">{prefs.text(Key::NavPreferences)}</a>
             <a href="/session" rel="external">{prefs.text(Key::NavSession)}</a>
+            {match user {
+                Some(name) => view! {
+                    <a href="/devices" rel="external">{prefs.text(Key::NavDevices)}</a>
+                    <span class="me">
+                        <span class="who">{prefs.text(Key::SignedInAs)} " " <strong>{name}</strong></span>
+                        <ActionForm action=logout attr:class="inline">
+                            <button type="submit">{prefs.text(Key::SignOut)}</button>
+                        </ActionForm>
+                    </span>
+                }
+                    .into_any(),
+                None => view! {
+                    <span class="me">
+                        <a href="/login" rel="external">{prefs.text(Key::NavSignIn)}</a>
+                        <a href="/register" rel="external">{prefs.text(Key::NavRegister)}</a>
+                    </span>
+                }
+                    .into_any(),
+            }}
         </nav>
     }
 }

@@ -172,7 +172,7 @@ pub fn SessionPage() -> impl IntoView {
 }
 
 /// `2026-11-22T10:15:30.123Z` as `2026-11-22 10:15:30 UTC`.
-fn readable_time(rfc3339: &str) -> String {
+pub fn readable_time(rfc3339: &str) -> String {
     let trimmed = rfc3339.get(..19).unwrap_or(rfc3339);
     format!("{} UTC", trimmed.replace('T', " "))
 }

@@ -7,7 +7,7 @@
 //! (`?saved=1`, `?ended=1`). With JavaScript the result comes back as data instead.
 
 use crate::error::ApiError;
-use crate::model::{ActionEntry, Paged, Preferences, SessionView};
+use crate::model::{ActionEntry, DeviceSession, Paged, Preferences, SessionView, User};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,14 @@ use serde::{Deserialize, Serialize};
 pub struct SessionPageData {
     pub session: SessionView,
     pub actions: Paged<ActionEntry>,
+}
+
+/// What the devices page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DevicesData {
+    pub items: Vec<DeviceSession>,
+    /// Whether the user signed in recently enough to sign other devices out.
+    pub recent_auth: bool,
 }
 
 /// Visits per page of the session page's list.
@@ -54,6 +62,41 @@ mod context {
                     .map(|a| a.contains("text/html"))
             })
             .unwrap_or(false)
+    }
+
+    /// Sends a no-JavaScript form post back to `page` with the error's code and, when
+    /// given, the email typed, so the page can say what went wrong and keep the input.
+    pub fn redirect_with_error(page: &str, error: &ApiError, email: Option<&str>) {
+        if is_form_post() {
+            let mut to = format!("{page}?error={}", error.code);
+            if let Some(email) = email {
+                to.push_str("&email=");
+                to.push_str(&percent_encode(email));
+            }
+            leptos_axum::redirect(&to);
+        }
+    }
+
+    /// Percent-encodes everything but unreserved characters (and `@`), for a query value.
+    fn percent_encode(value: &str) -> String {
+        value
+            .bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    pub fn set_header(name: http::HeaderName, value: &str) {
+        if let (Some(res), Ok(v)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(value),
+        ) {
+            res.insert_header(name, v);
+        }
     }
 
     pub fn set_cookie(value: &str) {
@@ -96,7 +139,7 @@ pub async fn save_preferences(
             return Err(e.into());
         }
     };
-    let (prefs, cookie) = crate::web::ops::update_preferences(&state, &mut visitor, patch);
+    let (prefs, cookie) = crate::web::ops::update_preferences(&state, &mut visitor, patch).await?;
     context::set_cookie(&cookie);
     if context::is_form_post() {
         leptos_axum::redirect("/preferences?saved=1");
@@ -141,4 +184,137 @@ pub async fn end_session() -> Result<(), ApiError> {
         leptos_axum::redirect("/session?ended=1");
     }
     Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn finish_sign_in(
+    result: Result<crate::web::ops::SignedIn, ApiError>,
+    page: &str,
+    email: &str,
+) -> Result<User, ApiError> {
+    match result {
+        Ok(signed) => {
+            if let Some(cookie) = &signed.prefs_cookie {
+                context::set_cookie(cookie);
+            }
+            if context::is_form_post() {
+                leptos_axum::redirect("/");
+            }
+            Ok(signed.user)
+        }
+        Err(e) => {
+            context::redirect_with_error(page, &e, Some(email));
+            Err(e)
+        }
+    }
+}
+
+/// Creates an account and signs in (the register form).
+#[server(prefix = "/api/fn", endpoint = "register")]
+pub async fn register(
+    email: String,
+    password: String,
+    display_name: Option<String>,
+) -> Result<User, ApiError> {
+    let (state, mut visitor, session) = context::request()?;
+    let result = crate::web::ops::register(
+        &state,
+        &session,
+        &mut visitor,
+        &email,
+        &password,
+        display_name.as_deref(),
+    )
+    .await;
+    finish_sign_in(result, "/register", &email)
+}
+
+/// Signs in (the login form).
+#[server(prefix = "/api/fn", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<User, ApiError> {
+    let (state, mut visitor, session) = context::request()?;
+    let result = crate::web::ops::login(&state, &session, &mut visitor, &email, &password).await;
+    finish_sign_in(result, "/login", &email)
+}
+
+/// Signs out (the navigation's button).
+#[server(prefix = "/api/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    let (state, mut visitor, session) = context::request()?;
+    crate::web::ops::logout(&state, &session, &mut visitor).await?;
+    context::set_header(
+        http::HeaderName::from_static("clear-site-data"),
+        crate::web::api::CLEAR_SITE_DATA,
+    );
+    if context::is_form_post() {
+        leptos_axum::redirect("/?signed_out=1");
+    }
+    Ok(())
+}
+
+/// The signed-in user's devices; `None` for a guest.
+#[server(prefix = "/api/fn", endpoint = "devices")]
+pub async fn devices_overview() -> Result<Option<DevicesData>, ApiError> {
+    use crate::web::ops;
+    let (state, visitor, _) = context::request()?;
+    if visitor.account.is_none() {
+        return Ok(None);
+    }
+    let items = ops::devices(&state, &visitor).await?;
+    let recent_auth = ops::recently_authenticated(&state, &visitor, crate::domain::now_millis());
+    Ok(Some(DevicesData { items, recent_auth }))
+}
+
+/// Signs one device out (a row's "Sign out").
+#[server(prefix = "/api/fn", endpoint = "end_device")]
+pub async fn end_device(id: String) -> Result<(), ApiError> {
+    let (state, mut visitor, session) = context::request()?;
+    match crate::web::ops::end_device(&state, &session, &mut visitor, &id).await {
+        Ok(()) => {
+            if context::is_form_post() {
+                leptos_axum::redirect("/devices?ended=1");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            context::redirect_with_error("/devices", &e, None);
+            Err(e)
+        }
+    }
+}
+
+/// Signs every other device out.
+#[server(prefix = "/api/fn", endpoint = "end_other_devices")]
+pub async fn end_other_devices() -> Result<(), ApiError> {
+    let (state, visitor, _) = context::request()?;
+    match crate::web::ops::end_other_devices(&state, &visitor).await {
+        Ok(_) => {
+            if context::is_form_post() {
+                leptos_axum::redirect("/devices?others=1");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            context::redirect_with_error("/devices", &e, None);
+            Err(e)
+        }
+    }
+}
+
+/// Confirms the password (re-authentication) from the devices page.
+#[server(prefix = "/api/fn", endpoint = "reauth")]
+pub async fn reauth(password: String) -> Result<(), ApiError> {
+    let (state, mut visitor, session) = context::request()?;
+    match crate::web::ops::reauth(&state, &session, &mut visitor, &password).await {
+        Ok(()) => {
+            if context::is_form_post() {
+                leptos_axum::redirect("/devices?confirmed=1");
+            }
+            Ok(())
+        }
+        Err(e) => {
+            context::redirect_with_error("/devices", &e, None);
+            Err(e)
+        }
+    }
 }

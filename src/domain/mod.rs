@@ -5,6 +5,8 @@
 //! Every function that depends on the time takes `now` as an argument, so tests can move
 //! the clock without sleeping.
 
+pub mod accounts;
+pub mod audit;
 pub mod preferences;
 pub mod session_cache;
 pub mod sessions;
@@ -52,6 +54,24 @@ pub enum Error {
     /// The thing asked for does not exist (or is not the caller's).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The operation needs a signed-in user and the visitor is a guest.
+    #[error("not signed in")]
+    Unauthenticated,
+    /// Sign-in failed: unknown email or wrong password, deliberately indistinguishable.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// A sensitive operation without a recent sign-in, or a wrong password to confirm one.
+    #[error("re-authentication required")]
+    ReauthenticationRequired,
+    /// Registration with an email that already has an account.
+    #[error("email taken")]
+    EmailTaken,
+    /// Too many failed sign-ins for one email; retry after this many seconds.
+    #[error("rate limited for {0} s")]
+    RateLimited(u64),
+    /// Signed in, but not allowed.
+    #[error("forbidden")]
+    Forbidden,
     /// The storage behind the domain failed; the detail is for the log only.
     #[error("storage unavailable: {0}")]
     Unavailable(Box<dyn std::error::Error + Send + Sync>),

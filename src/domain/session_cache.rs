@@ -102,6 +102,14 @@ impl SessionCache {
     }
 
     /// What the database holds as `last_activity`, if the session is cached.
+    /// The latest activity this process has seen (possibly newer than stored).
+    pub fn last_activity(&self, hash: &TokenHash) -> Option<Millis> {
+        self.lock()
+            .live
+            .get(&hash.0)
+            .map(|e| e.record.last_activity)
+    }
+
     pub fn stored_activity(&self, hash: &TokenHash) -> Option<Millis> {
         self.lock().live.get(&hash.0).map(|e| e.stored_activity)
     }

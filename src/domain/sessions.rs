@@ -16,6 +16,7 @@
 //! find theirs without a database round trip; every end goes through this service, which
 //! evicts the cache before the row goes.
 
+use super::audit::{AuditEvent, AuditKind, Origin};
 use super::session_cache::SessionCache;
 use super::{Error, Millis, Result};
 use crate::store::{self, Db};
@@ -128,25 +129,90 @@ impl NewSession {
     }
 }
 
-/// Why a session ended, as kept in its history.
+/// Why a session ended, as kept in its history and, for a user's session, in the audit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndReason {
     /// The visitor ended it (`DELETE /api/session`, "End session", a fresh `POST /api/session`).
     Ended,
+    /// Sign-out.
+    SignedOut,
+    /// Replaced by a new token at sign-in or re-authentication (fixation defence).
+    Rotated,
     /// A timeout passed.
     Expired,
     /// It was presented with another User-Agent than it started with.
     UserAgentChanged,
+    /// The user ended it from another device.
+    Revoked,
+    /// The user changed their password elsewhere.
+    PasswordChanged,
+    /// The user signed in on more devices than `MAX_SESSIONS_PER_USER` allows.
+    Evicted,
 }
 
 impl EndReason {
     pub fn as_str(self) -> &'static str {
         match self {
             EndReason::Ended => "ended",
+            EndReason::SignedOut => "signed_out",
+            EndReason::Rotated => "rotated",
             EndReason::Expired => "expired",
             EndReason::UserAgentChanged => "user_agent_changed",
+            EndReason::Revoked => "revoked",
+            EndReason::PasswordChanged => "password_changed",
+            EndReason::Evicted => "evicted",
         }
     }
+
+    /// The audit event an end of a session for `user` writes, if any. A guest's session
+    /// is audited only when it was hijacked (`user_agent_changed`), with no user.
+    pub fn audit(
+        self,
+        ended: &EndedSession,
+        hash: &TokenHash,
+        at: Millis,
+        origin: Option<&Origin>,
+    ) -> Option<AuditEvent> {
+        let kind = match self {
+            EndReason::Rotated => return None,
+            _ if ended.user_id.is_none() && self != EndReason::UserAgentChanged => return None,
+            EndReason::Ended | EndReason::SignedOut => AuditKind::Logout,
+            EndReason::Expired => AuditKind::SessionExpired,
+            EndReason::UserAgentChanged
+            | EndReason::Revoked
+            | EndReason::PasswordChanged
+            | EndReason::Evicted => AuditKind::SessionRevoked,
+        };
+        let origin = origin.cloned().unwrap_or_else(|| Origin {
+            ip: ended.ip.clone(),
+            user_agent: Some(ended.user_agent.clone()),
+        });
+        let mut event = AuditEvent::new(kind, ended.user_id.clone(), at, origin)
+            .session(&ended.public_id, hash.short());
+        if kind == AuditKind::SessionRevoked {
+            event = event.details(serde_json::json!({
+                "reason": self.as_str(),
+                "sessionId": ended.public_id,
+            }));
+        }
+        Some(event)
+    }
+}
+
+/// What the store reports of a session it has just ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndedSession {
+    pub public_id: String,
+    pub user_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+/// A live session of a user, as the devices list shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSession {
+    pub hash: TokenHash,
+    pub record: SessionRecord,
 }
 
 /// The session service: rules over the session store.
@@ -252,16 +318,112 @@ impl Sessions {
     }
 
     /// Ends the session behind `token`. Returns its public id, or `None` if it was not live.
+    /// The audit entry the end calls for (see [`EndReason::audit`]) is written in the same
+    /// transaction, with the session's own IP and user agent.
     pub async fn end(
         &self,
         token: &Token,
         reason: EndReason,
         now: Millis,
     ) -> Result<Option<String>> {
+        self.end_from(token, reason, now, None).await
+    }
+
+    /// [`Sessions::end`], audited with the IP and user agent of the request that caused it.
+    pub async fn end_from(
+        &self,
+        token: &Token,
+        reason: EndReason,
+        now: Millis,
+        origin: Option<&Origin>,
+    ) -> Result<Option<String>> {
         let hash = token.hash();
         // Evict (and tombstone) first, so no lookup re-caches it while the row goes.
         self.cache.end(&hash, now);
-        Ok(store::sessions::end(&self.db, &hash, reason, now).await?)
+        let ended = store::sessions::end(&self.db, &[hash], reason, now, origin).await?;
+        Ok(ended.into_iter().next().map(|e| e.public_id))
+    }
+
+    /// The user's live sessions, most recently active first, with the activity this
+    /// process has seen (fresher than the stored time by up to one touch interval).
+    pub async fn for_user(&self, user_id: &str, now: Millis) -> Result<Vec<UserSession>> {
+        let mut list: Vec<UserSession> = store::sessions::for_user(&self.db, user_id)
+            .await?
+            .into_iter()
+            .map(|(hash, mut record)| {
+                if let Some(seen) = self.cache.last_activity(&hash) {
+                    record.last_activity = record.last_activity.max(seen);
+                }
+                UserSession { hash, record }
+            })
+            .filter(|s| s.record.is_live(&self.policy, now))
+            .collect();
+        list.sort_by(|a, b| {
+            (b.record.last_activity, b.record.started_at)
+                .cmp(&(a.record.last_activity, a.record.started_at))
+        });
+        Ok(list)
+    }
+
+    /// Ends the sessions of `user_id` whose public ids match `select`, returning the ids ended.
+    pub async fn end_for_user(
+        &self,
+        user_id: &str,
+        select: impl Fn(&UserSession) -> bool,
+        reason: EndReason,
+        now: Millis,
+        origin: Option<&Origin>,
+    ) -> Result<Vec<String>> {
+        let chosen: Vec<TokenHash> = self
+            .for_user(user_id, now)
+            .await?
+            .into_iter()
+            .filter(|s| select(s))
+            .map(|s| s.hash)
+            .collect();
+        if chosen.is_empty() {
+            return Ok(vec![]);
+        }
+        for hash in &chosen {
+            self.cache.end(hash, now);
+        }
+        let ended = store::sessions::end(&self.db, &chosen, reason, now, origin).await?;
+        Ok(ended.into_iter().map(|e| e.public_id).collect())
+    }
+
+    /// Makes what a guest session recorded part of the user's history.
+    pub async fn adopt_history(&self, public_id: &str, user_id: &str) -> Result<()> {
+        Ok(store::sessions::adopt_history(&self.db, public_id, user_id).await?)
+    }
+
+    /// Keeps at most `max` live sessions for the user, ending the least recently active
+    /// beyond that (never `keep`, the one just signed in).
+    pub async fn enforce_cap(
+        &self,
+        user_id: &str,
+        keep: &str,
+        max: usize,
+        now: Millis,
+    ) -> Result<Vec<String>> {
+        let live = self.for_user(user_id, now).await?;
+        if live.len() <= max {
+            return Ok(vec![]);
+        }
+        // Most recent first, the kept one counted first of all.
+        let mut ordered: Vec<&UserSession> = live.iter().filter(|s| s.record.public_id == keep).collect();
+        ordered.extend(live.iter().filter(|s| s.record.public_id != keep));
+        let evict: Vec<String> = ordered[max.max(1)..]
+            .iter()
+            .map(|s| s.record.public_id.clone())
+            .collect();
+        self.end_for_user(
+            user_id,
+            |s| evict.contains(&s.record.public_id),
+            EndReason::Evicted,
+            now,
+            None,
+        )
+        .await
     }
 
     /// Deletes every expired session; run periodically by the server. Returns how many.

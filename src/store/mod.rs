@@ -2,8 +2,10 @@
 //! over a shared connection pool; the rules that decide *when* to run them live in `domain`.
 //! The schema itself lives only in `migrations/`.
 
+pub mod audit;
 pub mod sessions;
 pub mod tracking;
+pub mod users;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,

@@ -2,7 +2,8 @@
 //! `session_log`. Keys are token hashes; a token never reaches this module.
 
 use super::Db;
-use crate::domain::sessions::{EndReason, SessionRecord, TokenHash};
+use crate::domain::audit::Origin;
+use crate::domain::sessions::{EndReason, EndedSession, SessionRecord, TokenHash};
 use crate::domain::Millis;
 use sqlx::Row;
 
@@ -105,25 +106,88 @@ pub async fn update_identity(
     tx.commit().await
 }
 
-/// Ends a live session: deletes its row and closes its history. Returns the public id, or
-/// `None` when it had already ended.
+/// Ends live sessions: deletes their rows, closes their history and writes the audit entry
+/// each end calls for, in one transaction. Returns what was ended (sessions already gone
+/// are skipped).
 pub async fn end(
     db: &Db,
-    hash: &TokenHash,
+    hashes: &[TokenHash],
     reason: EndReason,
     at: Millis,
-) -> Result<Option<String>, sqlx::Error> {
+    origin: Option<&Origin>,
+) -> Result<Vec<EndedSession>, sqlx::Error> {
     let mut tx = db.primary.begin().await?;
-    let public_id: Option<String> =
-        sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = ? RETURNING public_id")
-            .bind(&hash.0[..])
-            .fetch_optional(&mut *tx)
-            .await?;
-    if let Some(id) = &public_id {
-        close_log(&mut tx, id, reason, at).await?;
+    let mut ended = Vec::with_capacity(hashes.len());
+    for hash in hashes {
+        let row = sqlx::query(
+            "DELETE FROM sessions WHERE token_hash = ? RETURNING public_id, user_id, ip, user_agent",
+        )
+        .bind(&hash.0[..])
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { continue };
+        let session = EndedSession {
+            public_id: row.get(0),
+            user_id: row.get(1),
+            ip: row.get(2),
+            user_agent: row.get(3),
+        };
+        close_log(&mut tx, &session.public_id, reason, at).await?;
+        if let Some(event) = reason.audit(&session, hash, at, origin) {
+            super::audit::insert(&mut *tx, &event).await?;
+        }
+        ended.push(session);
     }
     tx.commit().await?;
-    Ok(public_id)
+    Ok(ended)
+}
+
+/// Every session row of a user (live or past its time: the caller judges), with its key.
+pub async fn for_user(
+    db: &Db,
+    user_id: &str,
+) -> Result<Vec<(TokenHash, SessionRecord)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT token_hash, public_id, user_id, user_agent, ip, started_at, last_activity, auth_at
+         FROM sessions WHERE user_id = ?",
+    )
+    .bind(user_id)
+    .fetch_all(&db.primary)
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let hash = <[u8; 32]>::try_from(r.get::<Vec<u8>, _>(0).as_slice()).ok()?;
+            Some((
+                TokenHash(hash),
+                SessionRecord {
+                    public_id: r.get(1),
+                    user_id: r.get(2),
+                    user_agent: r.get(3),
+                    ip: r.get(4),
+                    started_at: r.get(5),
+                    last_activity: r.get(6),
+                    auth_at: r.get(7),
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Makes a guest session's history the user's: the session's log and its events.
+pub async fn adopt_history(db: &Db, public_id: &str, user_id: &str) -> Result<(), sqlx::Error> {
+    let mut tx = db.primary.begin().await?;
+    sqlx::query("UPDATE session_log SET user_id = ?1 WHERE public_id = ?2 AND user_id IS NULL")
+        .bind(user_id)
+        .bind(public_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE events SET user_id = ?1 WHERE session_id = ?2 AND user_id IS NULL")
+        .bind(user_id)
+        .bind(public_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }
 
 /// Deletes every session idle since `idle_before` or started before `started_before`,
@@ -138,28 +202,34 @@ pub async fn delete_expired(
     let mut tx = db.primary.begin().await?;
     let rows = sqlx::query(
         "DELETE FROM sessions WHERE last_activity <= ? OR started_at <= ?
-         RETURNING public_id, last_activity, started_at, token_hash",
+         RETURNING public_id, last_activity, started_at, token_hash, user_id, ip, user_agent",
     )
     .bind(idle_before)
     .bind(started_before)
     .fetch_all(&mut *tx)
     .await?;
+    let mut hashes = Vec::with_capacity(rows.len());
     for row in &rows {
         let (id, last, start): (String, Millis, Millis) = (row.get(0), row.get(1), row.get(2));
-        close_log(
-            &mut tx,
-            &id,
-            EndReason::Expired,
-            (last + idle_ms).min(start + absolute_ms),
-        )
-        .await?;
+        let at = (last + idle_ms).min(start + absolute_ms);
+        close_log(&mut tx, &id, EndReason::Expired, at).await?;
+        let Ok(hash) = <[u8; 32]>::try_from(row.get::<Vec<u8>, _>(3).as_slice()) else {
+            continue;
+        };
+        let hash = TokenHash(hash);
+        let session = EndedSession {
+            public_id: id,
+            user_id: row.get(4),
+            ip: row.get(5),
+            user_agent: row.get(6),
+        };
+        if let Some(event) = EndReason::Expired.audit(&session, &hash, at, None) {
+            super::audit::insert(&mut *tx, &event).await?;
+        }
+        hashes.push(hash);
     }
     tx.commit().await?;
-    Ok(rows
-        .iter()
-        .filter_map(|row| <[u8; 32]>::try_from(row.get::<Vec<u8>, _>(3).as_slice()).ok())
-        .map(TokenHash)
-        .collect())
+    Ok(hashes)
 }
 
 async fn close_log(

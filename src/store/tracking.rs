@@ -188,6 +188,8 @@ pub async fn activity(
         Scope::Session(id) => ("session_id", "public_id", id.as_str()),
         Scope::User(id) => ("user_id", "user_id", id.as_str()),
     };
+    // Sign-ins and sign-outs come from the audit trail, where `session_id` and `user_id`
+    // mean what they mean in `events`.
     // Ties in time keep the order things happened: a session's start first, its end last,
     // events in between in the order they were recorded (`seq`).
     let feed = format!(
@@ -201,7 +203,10 @@ pub async fn activity(
            FROM session_log WHERE {log_column} = ?1
          UNION ALL
          SELECT 'session_end', public_id, NULL, NULL, NULL, ip, user_agent, ended_at, 2, 0
-           FROM session_log WHERE {log_column} = ?1 AND ended_at IS NOT NULL"
+           FROM session_log WHERE {log_column} = ?1 AND ended_at IS NOT NULL
+         UNION ALL
+         SELECT type, session_id, NULL, NULL, NULL, ip, user_agent, at, 1, id
+           FROM audit WHERE {column} = ?1 AND type IN ('login', 'logout') AND session_id IS NOT NULL"
     );
     let kind = kind.map(|k| k.as_str());
     let rows = sqlx::query(&format!(

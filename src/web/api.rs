@@ -5,7 +5,7 @@ use crate::domain::preferences::PreferencesPatch;
 use crate::domain::tracking::{validate_details, validate_label, ActivityKind};
 use crate::domain::{Order, Pagination};
 use crate::error::ApiError;
-use axum::extract::{FromRequest, Query, Request, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
@@ -31,6 +31,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/session/action", post(log_action))
         .route("/api/session/actions", get(list_actions))
         .route("/api/activity", get(activity))
+        .route("/api/auth/register", post(register))
+        .route("/api/auth/login", post(login))
+        .route("/api/auth/logout", post(logout))
+        .route("/api/auth/me", get(me))
+        .route("/api/auth/password", post(change_password))
+        .route("/api/auth/reauth", post(reauth))
+        .route(
+            "/api/sessions",
+            get(list_devices).delete(end_other_devices),
+        )
+        .route("/api/sessions/{id}", axum::routing::delete(end_device))
+        .route("/api/audit", get(audit_log))
         .route(
             "/api/{*rest}",
             any(|| async { ApiError::not_found("no such API route") }),
@@ -126,7 +138,7 @@ async fn set_preferences(
     JsonObject(body): JsonObject,
 ) -> Result<Response, ApiError> {
     let patch = PreferencesPatch::from_json(&body)?;
-    let (prefs, cookie) = ops::update_preferences(&state, &mut visitor, patch);
+    let (prefs, cookie) = ops::update_preferences(&state, &mut visitor, patch).await?;
     Ok(([(header::SET_COOKIE, cookie)], Json(prefs)).into_response())
 }
 
@@ -209,5 +221,142 @@ async fn activity(
 ) -> Result<Response, ApiError> {
     let kind = ActivityKind::parse(query.get("type"))?;
     let list = ops::activity(&state, &visitor, kind, query.pagination()?).await?;
+    Ok(Json(list).into_response())
+}
+
+/// A string field of a body: `Ok(None)` when absent (or null and `optional`), `400` naming
+/// the field when it has another type.
+fn string_field<'a>(
+    body: &'a Map<String, Value>,
+    name: &str,
+    required: bool,
+) -> Result<Option<&'a str>, ApiError> {
+    match body.get(name) {
+        Some(Value::String(s)) => Ok(Some(s)),
+        None | Some(Value::Null) if !required => Ok(None),
+        None | Some(Value::Null) => Err(ApiError::validation(name, format!("{name} is required"))),
+        Some(_) => Err(ApiError::validation(name, format!("{name} must be a string"))),
+    }
+}
+
+fn required<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, ApiError> {
+    Ok(string_field(body, name, true)?.unwrap_or_default())
+}
+
+/// The answer to a sign-in: `{"user": User}`, with the preferences cookie when it changed.
+fn signed_in(status: StatusCode, signed: ops::SignedIn) -> Response {
+    let mut res = (status, Json(json!({ "user": signed.user }))).into_response();
+    if let Some(cookie) = signed.prefs_cookie.and_then(|c| c.parse().ok()) {
+        res.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    res
+}
+
+async fn register(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut visitor): Extension<Visitor>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    only_fields(&body, &["email", "password", "displayName"])?;
+    let email = required(&body, "email")?;
+    let password = required(&body, "password")?;
+    let display_name = string_field(&body, "displayName", false)?;
+    let signed = ops::register(&state, &session, &mut visitor, email, password, display_name).await?;
+    Ok(signed_in(StatusCode::CREATED, signed))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut visitor): Extension<Visitor>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    only_fields(&body, &["email", "password"])?;
+    let email = required(&body, "email")?;
+    let password = required(&body, "password")?;
+    let signed = ops::login(&state, &session, &mut visitor, email, password).await?;
+    Ok(signed_in(StatusCode::OK, signed))
+}
+
+/// `Clear-Site-Data` as the contract wants it on sign-out: not `"cookies"`, which would
+/// also wipe the device's preferences cookie.
+pub const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
+
+async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut visitor): Extension<Visitor>,
+) -> Result<Response, ApiError> {
+    ops::logout(&state, &session, &mut visitor).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::HeaderName::from_static("clear-site-data"), CLEAR_SITE_DATA)],
+    )
+        .into_response())
+}
+
+async fn me(Extension(visitor): Extension<Visitor>) -> Result<Response, ApiError> {
+    Ok(Json(json!({ "user": ops::me(&visitor)? })).into_response())
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    Extension(mut visitor): Extension<Visitor>,
+    JsonObject(body): JsonObject,
+) -> Result<StatusCode, ApiError> {
+    ops::account(&visitor)?;
+    only_fields(&body, &["currentPassword", "newPassword"])?;
+    let current = required(&body, "currentPassword")?;
+    let new = required(&body, "newPassword")?;
+    ops::change_password(&state, &mut visitor, current, new).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn reauth(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut visitor): Extension<Visitor>,
+    JsonObject(body): JsonObject,
+) -> Result<StatusCode, ApiError> {
+    ops::account(&visitor)?;
+    only_fields(&body, &["password"])?;
+    let password = required(&body, "password")?;
+    ops::reauth(&state, &session, &mut visitor, password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_devices(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Response, ApiError> {
+    let items = ops::devices(&state, &visitor).await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn end_device(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut visitor): Extension<Visitor>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    ops::end_device(&state, &session, &mut visitor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn end_other_devices(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<StatusCode, ApiError> {
+    ops::end_other_devices(&state, &visitor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn audit_log(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    query: ListQuery,
+) -> Result<Response, ApiError> {
+    let list = ops::audit_log(&state, &visitor, query.pagination()?).await?;
     Ok(Json(list).into_response())
 }

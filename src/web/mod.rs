@@ -11,6 +11,8 @@ pub mod visitor;
 
 use crate::app::{shell, App};
 use crate::config::{Config, CookieKeySource};
+use crate::domain::accounts::Accounts;
+use crate::domain::audit::Audit;
 use crate::domain::sessions::{SessionPolicy, Sessions};
 use crate::domain::tracking::Tracking;
 use crate::store::Db;
@@ -52,6 +54,8 @@ pub struct Shared {
     pub db: Db,
     pub sessions: Sessions,
     pub tracking: Tracking,
+    pub accounts: Accounts,
+    pub audit: Audit,
     pub cookie_key: cookie::Key,
 }
 
@@ -71,6 +75,8 @@ impl AppState {
             leptos_options,
             sessions: Sessions::new(db.clone(), policy),
             tracking: Tracking::new(db.clone()),
+            accounts: Accounts::new(db.clone(), config.admin_emails.clone()),
+            audit: Audit::new(db.clone()),
             config: Arc::new(config),
             db,
             cookie_key,

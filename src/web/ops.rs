@@ -5,13 +5,16 @@
 
 use super::session_store::{token_of, RECORD_KEY};
 use super::{cookies, AppState, LiveSession, Visitor};
+use crate::domain::accounts::Account;
+use crate::domain::audit::{AuditEvent, AuditKind};
 use crate::domain::preferences::PreferencesPatch;
-use crate::domain::sessions::NewSession;
+use crate::domain::sessions::{EndReason, NewSession};
 use crate::domain::tracking::{ActivityKind, Scope};
-use crate::domain::{now_millis, rfc3339, Order, Pagination};
+use crate::domain::{now_millis, rfc3339, Error, Millis, Order, Pagination};
 use crate::error::ApiError;
 use crate::model::{
-    ActionEntry, ActivityItem, LoggedPage, Paged, PreferenceSource, Preferences, SessionView,
+    ActionEntry, ActivityItem, AuditEntry, DeviceSession, LoggedPage, Paged, PreferenceSource,
+    Preferences, SessionView, User,
 };
 use serde_json::Value;
 use tower_sessions::Session;
@@ -41,6 +44,17 @@ pub async fn start_session(
         session.flush().await.map_err(session_error)?;
     }
     let (user_id, auth_at) = carried.unwrap_or_default();
+    new_session(session, visitor, user_id, auth_at).await
+}
+
+/// Stores a new session (new token) for `user_id` on the request's tower-sessions handle,
+/// which must hold no live session.
+async fn new_session(
+    session: &Session,
+    visitor: &mut Visitor,
+    user_id: Option<String>,
+    auth_at: Option<Millis>,
+) -> Result<LiveSession, ApiError> {
     let record = NewSession {
         user_id,
         user_agent: visitor.user_agent.clone(),
@@ -88,7 +102,7 @@ pub async fn session_view(
         last_activity: rfc3339(r.last_activity),
         expires_at: rfc3339(r.expires_at(&state.sessions.policy)),
         duration: (now - r.started_at).max(0) / 1000,
-        user: None,
+        user: visitor.account.as_ref().map(Account::to_user),
         pages_visited: pages,
     })
 }
@@ -165,20 +179,364 @@ pub fn preferences(visitor: &Visitor) -> Preferences {
 }
 
 /// Applies a validated change and returns the new preferences with the `Set-Cookie` value
-/// that stores them (the cookie is always rewritten).
-pub fn update_preferences(
+/// that stores them (the cookie is always rewritten). A signed-in user's are saved to the
+/// account too, so every device shows them from its next page.
+pub async fn update_preferences(
     state: &AppState,
     visitor: &mut Visitor,
     patch: PreferencesPatch,
-) -> (Preferences, String) {
+) -> Result<(Preferences, String), ApiError> {
     let mut prefs = patch.apply(visitor.prefs);
-    prefs.source = PreferenceSource::Cookie;
+    match &visitor.account {
+        Some(account) => {
+            let now = now_millis();
+            prefs.source = PreferenceSource::Account;
+            state.accounts.save_preferences(&account.id, &prefs, now).await?;
+            let details = serde_json::json!({
+                "theme": prefs.theme.as_str(),
+                "notifications": prefs.notifications.as_str(),
+                "language": prefs.language.code(),
+            });
+            audit(state, visitor, AuditKind::PreferencesChanged, now, Some(details)).await?;
+        }
+        None => prefs.source = PreferenceSource::Cookie,
+    }
     visitor.prefs = prefs;
-    let cookie = cookies::prefs_set_cookie(
-        &prefs,
+    Ok((prefs, prefs_cookie(state, &prefs)))
+}
+
+/// The `Set-Cookie` value of the preferences cookie holding `prefs`.
+pub fn prefs_cookie(state: &AppState, prefs: &Preferences) -> String {
+    cookies::prefs_set_cookie(
+        prefs,
         &state.cookie_key,
         state.config.prefs_cookie_name(),
         state.config.production,
+    )
+}
+
+/// Records a security event of the visitor's account, tied to the current session.
+async fn audit(
+    state: &AppState,
+    visitor: &Visitor,
+    kind: AuditKind,
+    now: Millis,
+    details: Option<serde_json::Value>,
+) -> Result<(), ApiError> {
+    let mut event = AuditEvent::new(
+        kind,
+        visitor.account.as_ref().map(|a| a.id.clone()),
+        now,
+        visitor.origin(),
     );
-    (prefs, cookie)
+    if let Some(live) = &visitor.session {
+        event = event.session(&live.record.public_id, live.token.hash().short());
+    }
+    if let Some(details) = details {
+        event = event.details(details);
+    }
+    Ok(state.audit.record(event).await?)
+}
+
+// ---- Accounts ----------------------------------------------------------------------
+
+/// What a sign-in changes besides the session: the user, and the preferences cookie when
+/// the account's preferences replace the device's.
+pub struct SignedIn {
+    pub user: User,
+    pub prefs_cookie: Option<String>,
+}
+
+/// The visitor's account, or `401 unauthenticated`.
+pub fn account(visitor: &Visitor) -> Result<&Account, ApiError> {
+    visitor.account.as_ref().ok_or_else(ApiError::unauthenticated)
+}
+
+/// Creates an account and signs the visitor in to it.
+pub async fn register(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    email: &str,
+    password: &str,
+    display_name: Option<&str>,
+) -> Result<SignedIn, ApiError> {
+    let account = state
+        .accounts
+        .register(email, password, display_name, now_millis())
+        .await?;
+    sign_in(state, session, visitor, account, None).await
+}
+
+/// Checks the credentials and signs the visitor in.
+pub async fn login(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    email: &str,
+    password: &str,
+) -> Result<SignedIn, ApiError> {
+    let (account, prefs) = {
+        let account = state
+            .accounts
+            .authenticate(email, password, now_millis(), &visitor.origin())
+            .await?;
+        let prefs = state
+            .accounts
+            .find(&account.id)
+            .await?
+            .and_then(|(_, prefs)| prefs);
+        (account, prefs)
+    };
+    sign_in(state, session, visitor, account, prefs).await
+}
+
+/// The session part of signing in, for a verified account:
+/// - the request's session (a guest's, or another user's) ends, and a new one with a new
+///   token begins for the user (fixation defence); a guest's history becomes the user's;
+/// - beyond `MAX_SESSIONS_PER_USER`, the least recently active sessions end;
+/// - preferences: the account's win and rewrite the cookie; an account without any adopts
+///   the device's cookie.
+async fn sign_in(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    account: Account,
+    account_prefs: Option<Preferences>,
+) -> Result<SignedIn, ApiError> {
+    let now = now_millis();
+    if let Some(old) = visitor.session.take() {
+        let reason = match &old.record.user_id {
+            Some(other) if *other != account.id => EndReason::SignedOut,
+            _ => EndReason::Rotated,
+        };
+        state
+            .sessions
+            .end_from(&old.token, reason, now, Some(&visitor.origin()))
+            .await?;
+        if old.record.user_id.is_none() {
+            state
+                .sessions
+                .adopt_history(&old.record.public_id, &account.id)
+                .await?;
+        }
+        // The row is gone already; this only lets tower-sessions issue a new id.
+        session.flush().await.map_err(session_error)?;
+    }
+    let live = new_session(session, visitor, Some(account.id.clone()), Some(now)).await?;
+    state
+        .sessions
+        .enforce_cap(
+            &account.id,
+            &live.record.public_id,
+            state.config.max_sessions_per_user as usize,
+            now,
+        )
+        .await?;
+    visitor.account = Some(account.clone());
+    audit(state, visitor, AuditKind::Login, now, None).await?;
+
+    let prefs_cookie = match account_prefs {
+        Some(prefs) => {
+            visitor.prefs = prefs;
+            Some(prefs_cookie(state, &prefs))
+        }
+        None if visitor.prefs.source == PreferenceSource::Cookie => {
+            state
+                .accounts
+                .save_preferences(&account.id, &visitor.prefs, now)
+                .await?;
+            visitor.prefs.source = PreferenceSource::Account;
+            None
+        }
+        None => None,
+    };
+    Ok(SignedIn {
+        user: account.to_user(),
+        prefs_cookie,
+    })
+}
+
+/// Signs out: the session ends (audited as `logout`) and its cookie is expired. Without a
+/// session, nothing happens.
+pub async fn logout(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+) -> Result<(), ApiError> {
+    if let Some(live) = visitor.session.take() {
+        state
+            .sessions
+            .end_from(&live.token, EndReason::SignedOut, now_millis(), Some(&visitor.origin()))
+            .await?;
+        session.flush().await.map_err(session_error)?;
+    }
+    visitor.account = None;
+    Ok(())
+}
+
+/// The signed-in user, or `401 unauthenticated`.
+pub fn me(visitor: &Visitor) -> Result<User, ApiError> {
+    Ok(account(visitor)?.to_user())
+}
+
+/// Whether the visitor signed in or re-authenticated within `REAUTH_WINDOW_SECS`.
+pub fn recently_authenticated(state: &AppState, visitor: &Visitor, now: Millis) -> bool {
+    let window = state.config.reauth_window_secs as i64 * 1000;
+    visitor
+        .session
+        .as_ref()
+        .and_then(|s| s.record.auth_at)
+        .is_some_and(|at| now - at < window)
+}
+
+fn require_recent_auth(state: &AppState, visitor: &Visitor, now: Millis) -> Result<(), ApiError> {
+    if recently_authenticated(state, visitor, now) {
+        Ok(())
+    } else {
+        Err(Error::ReauthenticationRequired.into())
+    }
+}
+
+/// Changes the password after checking the current one; every other session of the user
+/// ends, and this one counts as freshly authenticated.
+pub async fn change_password(
+    state: &AppState,
+    visitor: &mut Visitor,
+    current: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    let account = account(visitor)?.clone();
+    crate::domain::accounts::validate_password("newPassword", new)?;
+    let now = now_millis();
+    state
+        .accounts
+        .confirm_password(&account, current, now, &visitor.origin())
+        .await?;
+    state.accounts.set_password(&account, new).await?;
+    let live = live(visitor)?.clone();
+    state
+        .sessions
+        .end_for_user(
+            &account.id,
+            |s| s.record.public_id != live.record.public_id,
+            EndReason::PasswordChanged,
+            now,
+            Some(&visitor.origin()),
+        )
+        .await?;
+    let mut record = live.record.clone();
+    record.auth_at = Some(now);
+    state.sessions.save_identity(&live.token, &record).await?;
+    if let Some(s) = visitor.session.as_mut() {
+        s.record.auth_at = Some(now);
+    }
+    audit(state, visitor, AuditKind::PasswordChanged, now, None).await
+}
+
+/// Re-authentication: checks the password, marks the session as freshly authenticated and
+/// gives it a new token.
+pub async fn reauth(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    password: &str,
+) -> Result<(), ApiError> {
+    let account = account(visitor)?.clone();
+    let now = now_millis();
+    state
+        .accounts
+        .confirm_password(&account, password, now, &visitor.origin())
+        .await?;
+    let old = visitor.session.take().ok_or_else(ApiError::unauthenticated)?;
+    state
+        .sessions
+        .end_from(&old.token, EndReason::Rotated, now, None)
+        .await?;
+    session.flush().await.map_err(session_error)?;
+    new_session(session, visitor, Some(account.id.clone()), Some(now)).await?;
+    audit(state, visitor, AuditKind::Reauth, now, None).await
+}
+
+/// The signed-in user's live sessions on every device, the current one marked.
+pub async fn devices(state: &AppState, visitor: &Visitor) -> Result<Vec<DeviceSession>, ApiError> {
+    let account = account(visitor)?;
+    let current = visitor.session.as_ref().map(|s| s.record.public_id.as_str());
+    let policy = &state.sessions.policy;
+    Ok(state
+        .sessions
+        .for_user(&account.id, now_millis())
+        .await?
+        .into_iter()
+        .map(|s| {
+            let r = s.record;
+            DeviceSession {
+                current: Some(r.public_id.as_str()) == current,
+                start_time: rfc3339(r.started_at),
+                last_activity: rfc3339(r.last_activity),
+                expires_at: rfc3339(r.expires_at(policy)),
+                id: r.public_id,
+                ip: r.ip,
+                user_agent: r.user_agent,
+            }
+        })
+        .collect())
+}
+
+/// Ends one of the user's sessions by public id (`404` if it is not theirs). Ending the
+/// current one is a sign-out.
+pub async fn end_device(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    id: &str,
+) -> Result<(), ApiError> {
+    let account = account(visitor)?.clone();
+    let now = now_millis();
+    require_recent_auth(state, visitor, now)?;
+    if visitor.session.as_ref().is_some_and(|s| s.record.public_id == id) {
+        return logout(state, session, visitor).await;
+    }
+    let ended = state
+        .sessions
+        .end_for_user(
+            &account.id,
+            |s| s.record.public_id == id,
+            EndReason::Revoked,
+            now,
+            Some(&visitor.origin()),
+        )
+        .await?;
+    if ended.is_empty() {
+        return Err(Error::NotFound("session").into());
+    }
+    Ok(())
+}
+
+/// Ends every session of the user but the current one; returns how many ended.
+pub async fn end_other_devices(state: &AppState, visitor: &Visitor) -> Result<usize, ApiError> {
+    let account = account(visitor)?;
+    let now = now_millis();
+    require_recent_auth(state, visitor, now)?;
+    let current = live(visitor)?.record.public_id.clone();
+    Ok(state
+        .sessions
+        .end_for_user(
+            &account.id,
+            |s| s.record.public_id != current,
+            EndReason::Revoked,
+            now,
+            Some(&visitor.origin()),
+        )
+        .await?
+        .len())
+}
+
+/// One page of the signed-in user's own security events, newest first.
+pub async fn audit_log(
+    state: &AppState,
+    visitor: &Visitor,
+    page: Pagination,
+) -> Result<Paged<AuditEntry>, ApiError> {
+    Ok(state.audit.list(&account(visitor)?.id, page).await?)
 }

@@ -3,6 +3,8 @@
 
 use super::session_store::{token_of, RECORD_KEY};
 use super::{cookies, ops, AppState};
+use crate::domain::accounts::Account;
+use crate::domain::audit::Origin;
 use crate::domain::now_millis;
 use crate::domain::preferences;
 use crate::domain::sessions::{EndReason, SessionRecord, Token};
@@ -27,14 +29,28 @@ pub struct LiveSession {
 #[derive(Clone, Debug)]
 pub struct Visitor {
     pub session: Option<LiveSession>,
+    /// The signed-in account (its session is `session`), or `None` for a guest.
+    pub account: Option<Account>,
     pub prefs: Preferences,
     pub user_agent: String,
     pub ip: Option<String>,
 }
 
+impl Visitor {
+    /// Where the request comes from, for the audit trail.
+    pub fn origin(&self) -> Origin {
+        Origin {
+            ip: self.ip.clone(),
+            user_agent: Some(self.user_agent.clone()),
+        }
+    }
+}
+
 /// Resolves the visitor: loads the session (tower-sessions asks our store, which applies
-/// both timeouts), ends it on a User-Agent change, counts the request as activity, and
-/// reads the preferences cookie (or the defaults, from `Accept-Language`).
+/// both timeouts), ends it on a User-Agent change, counts the request as activity, loads
+/// the signed-in account, and settles the preferences: a signed-in user's account's (the
+/// cookie is rewritten to mirror them when they differ), else the cookie's, else the
+/// defaults from `Accept-Language`.
 pub async fn visitor(
     State(state): State<AppState>,
     session: Session,
@@ -63,23 +79,65 @@ pub async fn visitor(
             )
         });
 
-    let live = match resolve_session(&state, &session, &user_agent).await {
+    let origin = Origin {
+        ip: ip.clone(),
+        user_agent: Some(user_agent.clone()),
+    };
+    let live = match resolve_session(&state, &session, &user_agent, &origin).await {
         Ok(live) => live,
         Err(e) => return e.into_response(),
     };
-    req.extensions_mut().insert(Visitor {
+    let mut visitor = Visitor {
         session: live,
+        account: None,
         prefs,
         user_agent,
         ip,
-    });
-    next.run(req).await
+    };
+    let mut mirror = None;
+    if let Some(user_id) = visitor.session.as_ref().and_then(|s| s.record.user_id.clone()) {
+        match state.accounts.find(&user_id).await {
+            Ok(Some((account, stored))) => {
+                visitor.account = Some(account);
+                if let Some(stored) = stored {
+                    if !stored.same_choices(&visitor.prefs) {
+                        mirror = Some(ops::prefs_cookie(&state, &stored));
+                    }
+                    visitor.prefs = stored;
+                }
+            }
+            // The account is gone (erased elsewhere): the session goes with it.
+            Ok(None) => {
+                if let Some(live) = visitor.session.take() {
+                    let _ = state.sessions.end(&live.token, EndReason::Revoked, now_millis()).await;
+                    let _ = session.flush().await;
+                }
+            }
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
+    req.extensions_mut().insert(visitor);
+    let mut res = next.run(req).await;
+    if let Some(cookie) = mirror.and_then(|c| header::HeaderValue::from_str(&c).ok()) {
+        // Unless the handler wrote the preferences cookie itself.
+        let name = format!("{}=", state.config.prefs_cookie_name());
+        let written = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&name)));
+        if !written {
+            res.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+    }
+    res
 }
 
 async fn resolve_session(
     state: &AppState,
     session: &Session,
     user_agent: &str,
+    origin: &Origin,
 ) -> Result<Option<LiveSession>, ApiError> {
     let Some(record) = session
         .get::<SessionRecord>(RECORD_KEY)
@@ -98,7 +156,7 @@ async fn resolve_session(
         tracing::warn!(session = %token.hash().short(), "user agent changed mid-session; ending it");
         state
             .sessions
-            .end(&token, EndReason::UserAgentChanged, now)
+            .end_from(&token, EndReason::UserAgentChanged, now, Some(origin))
             .await?;
         session.flush().await.map_err(ops::session_error)?;
         return Ok(None);
