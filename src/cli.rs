@@ -15,12 +15,43 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
-#[derive(Subcommand, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Run the server (the default). Applies pending migrations first.
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Change an account's role.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
+pub enum AdminAction {
+    /// Give the account with this email the `admin` role.
+    Grant { email: String },
+    /// Take the `admin` role from the account with this email.
+    Revoke { email: String },
+}
+
+/// `squid admin grant|revoke EMAIL`: returns the line to print.
+pub async fn admin(config: &Config, db: Db, action: &AdminAction) -> Result<String, String> {
+    let accounts = crate::domain::accounts::Accounts::new(db, config.admin_emails.clone());
+    let (email, grant) = match action {
+        AdminAction::Grant { email } => (email, true),
+        AdminAction::Revoke { email } => (email, false),
+    };
+    match accounts.set_role(email, grant).await {
+        Ok(true) if grant => Ok(format!("{email} is now an admin")),
+        Ok(true) if config.admin_emails.contains(&email.trim().to_lowercase()) => Ok(format!(
+            "{email} is no longer an admin, until their next sign-in: ADMIN_EMAILS still lists them"
+        )),
+        Ok(true) => Ok(format!("{email} is no longer an admin")),
+        Ok(false) => Err(format!("no account has the email {email}")),
+        Err(e) => Err(format!("{email}: {e}")),
+    }
 }
 
 /// Opens the database named by the configuration, naming `DATABASE_URL` on failure.
@@ -38,6 +69,11 @@ pub async fn open_database(config: &Config) -> Result<Db, String> {
 pub async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Admin { action } => {
+            let db = open_database(&config).await?;
+            println!("{}", admin(&config, db, &action).await?);
+            Ok(())
+        }
         Command::Migrate => {
             open_database(&config).await?;
             println!("migrations applied to {}", config.database_url);

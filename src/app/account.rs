@@ -31,8 +31,14 @@ pub fn error_key(code: &str) -> Key {
 fn redirect_unless(signed_in: bool) {
     let me = use_me();
     if me.0.get_untracked().is_some() != signed_in {
+        // A real 302 whatever the request accepts (`leptos_axum::redirect` gives one only
+        // to requests that accept HTML).
         #[cfg(feature = "ssr")]
-        leptos_axum::redirect(if signed_in { "/login" } else { "/" });
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            let to = if signed_in { "/login" } else { "/" };
+            res.set_status(http::StatusCode::FOUND);
+            res.insert_header(http::header::LOCATION, http::HeaderValue::from_static(to));
+        }
     }
 }
 

@@ -205,6 +205,27 @@ impl Client {
         res.json()
     }
 
+    /// Registers (and so signs in) an account; returns the user.
+    pub async fn register(&mut self, email: &str, password: &str) -> Value {
+        let res = self
+            .post(
+                "/api/auth/register",
+                serde_json::json!({ "email": email, "password": password }),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        res.json()["user"].clone()
+    }
+
+    /// Signs in; returns the response.
+    pub async fn login(&mut self, email: &str, password: &str) -> Res {
+        self.post(
+            "/api/auth/login",
+            serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
+    }
+
     pub fn session_token(&self) -> Option<String> {
         self.jar.get("squid_session").cloned()
     }

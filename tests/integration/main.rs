@@ -5,7 +5,10 @@
 
 mod harness;
 
+mod accounts;
 mod api_conventions;
+mod audit;
+mod devices;
 mod pages;
 mod preferences;
 mod sessions;
