@@ -122,9 +122,11 @@ mod server {
                 E::NoSession => ApiError::no_session(),
                 E::NotFound(what) => ApiError::not_found(format!("{what} not found")),
                 E::Unauthenticated => ApiError::unauthenticated(),
-                E::InvalidCredentials => {
-                    ApiError::new(401, "invalid_credentials", "the email or password is incorrect")
-                }
+                E::InvalidCredentials => ApiError::new(
+                    401,
+                    "invalid_credentials",
+                    "the email or password is incorrect",
+                ),
                 E::ReauthenticationRequired => ApiError::new(
                     401,
                     "reauthentication_required",

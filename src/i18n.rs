@@ -242,7 +242,11 @@ mod tests {
             (Key::Password, "Password", "Contraseña"),
             (Key::DisplayName, "Display name", "Nombre visible"),
             (Key::SignOut, "Sign out", "Cerrar sesión"),
-            (Key::SignOutOthers, "Sign out all other devices", "Cerrar sesión en todos los demás dispositivos"),
+            (
+                Key::SignOutOthers,
+                "Sign out all other devices",
+                "Cerrar sesión en todos los demás dispositivos",
+            ),
         ] {
             assert_eq!(t(Language::En, key), en);
             assert_eq!(t(Language::Es, key), es);

@@ -67,7 +67,10 @@ pub fn RegisterPage() -> impl IntoView {
     redirect_unless(false);
     let prefs = use_prefs();
     let action = ServerAction::<Register>::new();
-    let email = use_query_map().read_untracked().get("email").unwrap_or_default();
+    let email = use_query_map()
+        .read_untracked()
+        .get("email")
+        .unwrap_or_default();
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             #[cfg(feature = "hydrate")]
@@ -104,7 +107,10 @@ pub fn LoginPage() -> impl IntoView {
     let prefs = use_prefs();
     let action = ServerAction::<Login>::new();
     // After a failed no-JavaScript attempt, the email typed comes back in the address.
-    let email = use_query_map().read_untracked().get("email").unwrap_or_default();
+    let email = use_query_map()
+        .read_untracked()
+        .get("email")
+        .unwrap_or_default();
     Effect::new(move |_| {
         if let Some(Ok(_)) = action.value().get() {
             #[cfg(feature = "hydrate")]
@@ -203,12 +209,16 @@ pub fn DevicesPage() -> impl IntoView {
     };
     let alert = move || {
         let lang = prefs.lang();
-        [end_one.value().get(), end_others.value().get(), reauth.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(|r| r.err())
-            .map(|e| t(lang, error_key(&e.code)))
-            .or_else(|| query.read().get("error").map(|c| t(lang, error_key(&c))))
+        [
+            end_one.value().get(),
+            end_others.value().get(),
+            reauth.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|r| r.err())
+        .map(|e| t(lang, error_key(&e.code)))
+        .or_else(|| query.read().get("error").map(|c| t(lang, error_key(&c))))
     };
 
     view! {
@@ -314,12 +324,18 @@ mod tests {
     #[test]
     fn user_agents_get_a_human_name() {
         let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-        assert_eq!(describe_user_agent(chrome).as_deref(), Some("Chrome · Linux"));
+        assert_eq!(
+            describe_user_agent(chrome).as_deref(),
+            Some("Chrome · Linux")
+        );
         let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
         assert_eq!(describe_user_agent(safari).as_deref(), Some("Safari · iOS"));
         assert_eq!(describe_user_agent("curl/8.5.0").as_deref(), Some("curl"));
         assert_eq!(describe_user_agent(""), None);
-        assert_eq!(describe_user_agent("squid-tests/1.0").as_deref(), Some("squid-tests/1.0"));
+        assert_eq!(
+            describe_user_agent("squid-tests/1.0").as_deref(),
+            Some("squid-tests/1.0")
+        );
     }
 
     #[test]

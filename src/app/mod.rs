@@ -13,11 +13,11 @@ use crate::i18n::{t, Key};
 use crate::model::{Language, Preferences};
 #[cfg(not(feature = "ssr"))]
 use crate::model::{Notifications, Theme};
+use account::{DevicesPage, LoginPage, RegisterPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
-use account::{DevicesPage, LoginPage, RegisterPage};
 use pages::{HomePage, NotFound, PreferencesPage, SessionPage};
 use server_fns::Logout;
 

@@ -99,7 +99,7 @@ pub fn normalize_email(raw: &str) -> Result<String> {
 /// A password must have 8 to 128 characters (any characters; no other rule, per NIST).
 pub fn validate_password(field: &str, password: &str) -> Result<()> {
     let n = password.chars().count();
-    if n < MIN_PASSWORD || n > MAX_PASSWORD {
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
         return Err(Error::invalid(
             field,
             format!("{field} must have {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
@@ -184,7 +184,11 @@ impl Accounts {
         let password = password.to_string();
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
-                .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                .map(|parsed| {
+                    argon2()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                })
                 .unwrap_or(false)
         })
         .await
@@ -222,7 +226,10 @@ impl Accounts {
         let email = normalize_email(email)?;
         validate_password("password", password)?;
         let display_name = normalize_display_name(display_name)?;
-        if store::users::find_by_email(&self.db, &email).await?.is_some() {
+        if store::users::find_by_email(&self.db, &email)
+            .await?
+            .is_some()
+        {
             return Err(Error::EmailTaken);
         }
         let account = Account {
@@ -342,7 +349,12 @@ impl Accounts {
     }
 
     /// Stores a user's preferences (the same on every device from now on).
-    pub async fn save_preferences(&self, user_id: &str, prefs: &Preferences, now: Millis) -> Result<()> {
+    pub async fn save_preferences(
+        &self,
+        user_id: &str,
+        prefs: &Preferences,
+        now: Millis,
+    ) -> Result<()> {
         Ok(store::users::save_preferences(&self.db, user_id, prefs, now).await?)
     }
 
@@ -364,12 +376,27 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_lowercased_and_checked() {
-        assert_eq!(normalize_email("  Ann@Example.COM ").unwrap(), "ann@example.com");
-        assert_eq!(normalize_email("a.b+tag@sub.example.org").unwrap(), "a.b+tag@sub.example.org");
+        assert_eq!(
+            normalize_email("  Ann@Example.COM ").unwrap(),
+            "ann@example.com"
+        );
+        assert_eq!(
+            normalize_email("a.b+tag@sub.example.org").unwrap(),
+            "a.b+tag@sub.example.org"
+        );
         for bad in [
-            "", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com",
-            "an n@example.com", "ann@exa mple.com", "ann@.example.com", "ann@example..com",
-            ".ann@example.com", "ann@-example.com",
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "ann@@example.com",
+            "an n@example.com",
+            "ann@exa mple.com",
+            "ann@.example.com",
+            "ann@example..com",
+            ".ann@example.com",
+            "ann@-example.com",
         ] {
             match normalize_email(bad) {
                 Err(Error::Validation { field: Some(f), .. }) => assert_eq!(f, "email", "{bad}"),
@@ -394,7 +421,10 @@ mod tests {
 
     #[test]
     fn display_names_are_trimmed_and_bounded() {
-        assert_eq!(normalize_display_name(Some("  Ann ")).unwrap().as_deref(), Some("Ann"));
+        assert_eq!(
+            normalize_display_name(Some("  Ann ")).unwrap().as_deref(),
+            Some("Ann")
+        );
         assert_eq!(normalize_display_name(Some("   ")).unwrap(), None);
         assert_eq!(normalize_display_name(None).unwrap(), None);
         assert!(normalize_display_name(Some(&"x".repeat(101))).is_err());
@@ -409,7 +439,10 @@ mod tests {
             .unwrap();
         let accounts = Accounts::new(db, vec![]);
         let hash = accounts.hash_password("correct horse").await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(accounts.verify(Some(&hash), "correct horse").await.unwrap());
         assert!(!accounts.verify(Some(&hash), "wrong horse").await.unwrap());
         // The dummy never matches, not even its own input.

@@ -410,7 +410,8 @@ impl Sessions {
             return Ok(vec![]);
         }
         // Most recent first, the kept one counted first of all.
-        let mut ordered: Vec<&UserSession> = live.iter().filter(|s| s.record.public_id == keep).collect();
+        let mut ordered: Vec<&UserSession> =
+            live.iter().filter(|s| s.record.public_id == keep).collect();
         ordered.extend(live.iter().filter(|s| s.record.public_id != keep));
         let evict: Vec<String> = ordered[max.max(1)..]
             .iter()

@@ -37,10 +37,12 @@ pub async fn insert(db: &Db, a: &Account) -> Result<bool, sqlx::Error> {
 }
 
 pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<Account>, sqlx::Error> {
-    let row = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = ?"))
-        .bind(email)
-        .fetch_optional(&db.primary)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = ?"
+    ))
+    .bind(email)
+    .fetch_optional(&db.primary)
+    .await?;
     Ok(row.as_ref().map(account))
 }
 
@@ -65,7 +67,11 @@ pub async fn find_with_preferences(
         let language: Option<String> = r.get(8);
         let prefs = match (theme, notifications, language) {
             (Some(t), Some(n), Some(l)) => Some(Preferences {
-                theme: if t == "dark" { Theme::Dark } else { Theme::Light },
+                theme: if t == "dark" {
+                    Theme::Dark
+                } else {
+                    Theme::Light
+                },
                 notifications: if n == "disabled" {
                     Notifications::Disabled
                 } else {

@@ -37,10 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/auth/me", get(me))
         .route("/api/auth/password", post(change_password))
         .route("/api/auth/reauth", post(reauth))
-        .route(
-            "/api/sessions",
-            get(list_devices).delete(end_other_devices),
-        )
+        .route("/api/sessions", get(list_devices).delete(end_other_devices))
         .route("/api/sessions/{id}", axum::routing::delete(end_device))
         .route("/api/audit", get(audit_log))
         .route(
@@ -235,7 +232,10 @@ fn string_field<'a>(
         Some(Value::String(s)) => Ok(Some(s)),
         None | Some(Value::Null) if !required => Ok(None),
         None | Some(Value::Null) => Err(ApiError::validation(name, format!("{name} is required"))),
-        Some(_) => Err(ApiError::validation(name, format!("{name} must be a string"))),
+        Some(_) => Err(ApiError::validation(
+            name,
+            format!("{name} must be a string"),
+        )),
     }
 }
 
@@ -262,7 +262,15 @@ async fn register(
     let email = required(&body, "email")?;
     let password = required(&body, "password")?;
     let display_name = string_field(&body, "displayName", false)?;
-    let signed = ops::register(&state, &session, &mut visitor, email, password, display_name).await?;
+    let signed = ops::register(
+        &state,
+        &session,
+        &mut visitor,
+        email,
+        password,
+        display_name,
+    )
+    .await?;
     Ok(signed_in(StatusCode::CREATED, signed))
 }
 
@@ -291,7 +299,10 @@ async fn logout(
     ops::logout(&state, &session, &mut visitor).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        [(header::HeaderName::from_static("clear-site-data"), CLEAR_SITE_DATA)],
+        [(
+            header::HeaderName::from_static("clear-site-data"),
+            CLEAR_SITE_DATA,
+        )],
     )
         .into_response())
 }

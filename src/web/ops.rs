@@ -191,13 +191,23 @@ pub async fn update_preferences(
         Some(account) => {
             let now = now_millis();
             prefs.source = PreferenceSource::Account;
-            state.accounts.save_preferences(&account.id, &prefs, now).await?;
+            state
+                .accounts
+                .save_preferences(&account.id, &prefs, now)
+                .await?;
             let details = serde_json::json!({
                 "theme": prefs.theme.as_str(),
                 "notifications": prefs.notifications.as_str(),
                 "language": prefs.language.code(),
             });
-            audit(state, visitor, AuditKind::PreferencesChanged, now, Some(details)).await?;
+            audit(
+                state,
+                visitor,
+                AuditKind::PreferencesChanged,
+                now,
+                Some(details),
+            )
+            .await?;
         }
         None => prefs.source = PreferenceSource::Cookie,
     }
@@ -249,7 +259,10 @@ pub struct SignedIn {
 
 /// The visitor's account, or `401 unauthenticated`.
 pub fn account(visitor: &Visitor) -> Result<&Account, ApiError> {
-    visitor.account.as_ref().ok_or_else(ApiError::unauthenticated)
+    visitor
+        .account
+        .as_ref()
+        .ok_or_else(ApiError::unauthenticated)
 }
 
 /// Creates an account and signs the visitor in to it.
@@ -367,7 +380,12 @@ pub async fn logout(
     if let Some(live) = visitor.session.take() {
         state
             .sessions
-            .end_from(&live.token, EndReason::SignedOut, now_millis(), Some(&visitor.origin()))
+            .end_from(
+                &live.token,
+                EndReason::SignedOut,
+                now_millis(),
+                Some(&visitor.origin()),
+            )
             .await?;
         session.flush().await.map_err(session_error)?;
     }
@@ -448,7 +466,10 @@ pub async fn reauth(
         .accounts
         .confirm_password(&account, password, now, &visitor.origin())
         .await?;
-    let old = visitor.session.take().ok_or_else(ApiError::unauthenticated)?;
+    let old = visitor
+        .session
+        .take()
+        .ok_or_else(ApiError::unauthenticated)?;
     state
         .sessions
         .end_from(&old.token, EndReason::Rotated, now, None)
@@ -461,7 +482,10 @@ pub async fn reauth(
 /// The signed-in user's live sessions on every device, the current one marked.
 pub async fn devices(state: &AppState, visitor: &Visitor) -> Result<Vec<DeviceSession>, ApiError> {
     let account = account(visitor)?;
-    let current = visitor.session.as_ref().map(|s| s.record.public_id.as_str());
+    let current = visitor
+        .session
+        .as_ref()
+        .map(|s| s.record.public_id.as_str());
     let policy = &state.sessions.policy;
     Ok(state
         .sessions
@@ -494,7 +518,11 @@ pub async fn end_device(
     let account = account(visitor)?.clone();
     let now = now_millis();
     require_recent_auth(state, visitor, now)?;
-    if visitor.session.as_ref().is_some_and(|s| s.record.public_id == id) {
+    if visitor
+        .session
+        .as_ref()
+        .is_some_and(|s| s.record.public_id == id)
+    {
         return logout(state, session, visitor).await;
     }
     let ended = state

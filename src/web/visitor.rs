@@ -95,7 +95,11 @@ pub async fn visitor(
         ip,
     };
     let mut mirror = None;
-    if let Some(user_id) = visitor.session.as_ref().and_then(|s| s.record.user_id.clone()) {
+    if let Some(user_id) = visitor
+        .session
+        .as_ref()
+        .and_then(|s| s.record.user_id.clone())
+    {
         match state.accounts.find(&user_id).await {
             Ok(Some((account, stored))) => {
                 visitor.account = Some(account);
@@ -109,7 +113,10 @@ pub async fn visitor(
             // The account is gone (erased elsewhere): the session goes with it.
             Ok(None) => {
                 if let Some(live) = visitor.session.take() {
-                    let _ = state.sessions.end(&live.token, EndReason::Revoked, now_millis()).await;
+                    let _ = state
+                        .sessions
+                        .end(&live.token, EndReason::Revoked, now_millis())
+                        .await;
                     let _ = session.flush().await;
                 }
             }

@@ -43,7 +43,10 @@ async fn register_signs_in_and_normalises_the_email() {
     // The same email, in any case, is taken.
     let mut other = app.client();
     let res = other
-        .post("/api/auth/register", json!({"email": "ANN@example.com", "password": PW}))
+        .post(
+            "/api/auth/register",
+            json!({"email": "ANN@example.com", "password": PW}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::CONFLICT);
     assert_eq!(res.error().0, "email_taken");
@@ -57,11 +60,20 @@ async fn register_rejects_bad_input_naming_the_field() {
     for (body, field) in [
         (json!({"email": "not-an-email", "password": PW}), "email"),
         (json!({"email": long_email, "password": PW}), "email"),
-        (json!({"email": "a@example.com", "password": "short"}), "password"),
-        (json!({"email": "a@example.com", "password": "x".repeat(129)}), "password"),
+        (
+            json!({"email": "a@example.com", "password": "short"}),
+            "password",
+        ),
+        (
+            json!({"email": "a@example.com", "password": "x".repeat(129)}),
+            "password",
+        ),
         (json!({"email": "a@example.com"}), "password"),
         (json!({"email": 5, "password": PW}), "email"),
-        (json!({"email": "a@example.com", "password": PW, "role": "admin"}), "role"),
+        (
+            json!({"email": "a@example.com", "password": PW, "role": "admin"}),
+            "role",
+        ),
     ] {
         let res = c.post("/api/auth/register", body.clone()).await;
         assert_eq!(res.status, StatusCode::BAD_REQUEST, "{body}");
@@ -120,7 +132,10 @@ async fn unknown_email_and_wrong_password_answer_alike() {
     let known = median(&mut c, "bob@example.com").await;
     let unknown = median(&mut c, "carol@example.com").await;
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
-    assert!((0.33..3.0).contains(&ratio), "known {known:?}, unknown {unknown:?}");
+    assert!(
+        (0.33..3.0).contains(&ratio),
+        "known {known:?}, unknown {unknown:?}"
+    );
 }
 
 #[tokio::test]
@@ -143,7 +158,10 @@ async fn login_rotates_the_token_and_the_old_one_is_dead() {
     attacker.jar.insert("squid_session".into(), guest_token);
     let res = attacker.get("/api/session").await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(attacker.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        attacker.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -151,14 +169,19 @@ async fn what_the_guest_recorded_becomes_the_users_history() {
     let app = TestApp::new().await;
     let mut elsewhere = app.client();
     elsewhere.register("ann@example.com", PW).await;
-    elsewhere.post("/api/session/page", json!({"page": "on-laptop"})).await;
+    elsewhere
+        .post("/api/session/page", json!({"page": "on-laptop"}))
+        .await;
 
     let mut c = app.client();
     c.start().await;
-    c.post("/api/session/page", json!({"page": "pricing"})).await;
-    c.post("/api/session/action", json!({"action": "clicked on Buy"})).await;
+    c.post("/api/session/page", json!({"page": "pricing"}))
+        .await;
+    c.post("/api/session/action", json!({"action": "clicked on Buy"}))
+        .await;
     assert_eq!(c.login("ann@example.com", PW).await.status, StatusCode::OK);
-    c.post("/api/session/page", json!({"page": "dashboard"})).await;
+    c.post("/api/session/page", json!({"page": "dashboard"}))
+        .await;
 
     let feed = c.get("/api/activity?perPage=100").await.json();
     let items = feed["items"].as_array().unwrap();
@@ -168,7 +191,11 @@ async fn what_the_guest_recorded_becomes_the_users_history() {
     }
     assert!(items.iter().any(|i| i["action"] == "clicked on Buy"));
     let kinds: Vec<&str> = items.iter().map(|i| i["type"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "login").count(), 2, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "login").count(),
+        2,
+        "{kinds:?}"
+    );
     // The same from the other device: one history across devices.
     let there = elsewhere.get("/api/activity?perPage=100").await.json();
     assert_eq!(there["total"], feed["total"]);
@@ -178,7 +205,12 @@ async fn what_the_guest_recorded_becomes_the_users_history() {
 async fn an_account_without_preferences_adopts_the_cookie_and_then_wins_everywhere() {
     let app = TestApp::new().await;
     let mut laptop = app.client();
-    laptop.post("/api/preferences", json!({"theme": "dark", "language": "de"})).await;
+    laptop
+        .post(
+            "/api/preferences",
+            json!({"theme": "dark", "language": "de"}),
+        )
+        .await;
     laptop.register("ann@example.com", PW).await;
     let prefs = laptop.get("/api/preferences").await.json();
     assert_eq!(prefs["theme"], "dark");
@@ -187,23 +219,46 @@ async fn an_account_without_preferences_adopts_the_cookie_and_then_wins_everywhe
 
     // A phone with its own cookie signs in: the account's win and the cookie is rewritten.
     let mut phone = app.client();
-    phone.post("/api/preferences", json!({"theme": "light", "language": "fr"})).await;
+    phone
+        .post(
+            "/api/preferences",
+            json!({"theme": "light", "language": "fr"}),
+        )
+        .await;
     let res = phone.login("ann@example.com", PW).await;
     assert!(res.set_cookie("squid_prefs").is_some(), "cookie rewritten");
     let prefs = phone.get("/api/preferences").await.json();
-    assert_eq!((prefs["theme"].as_str(), prefs["language"].as_str()), (Some("dark"), Some("de")));
+    assert_eq!(
+        (prefs["theme"].as_str(), prefs["language"].as_str()),
+        (Some("dark"), Some("de"))
+    );
 
     // A change on the phone shows on the laptop's next page, and its cookie follows.
-    phone.post("/api/preferences", json!({"language": "Spanish"})).await;
+    phone
+        .post("/api/preferences", json!({"language": "Spanish"}))
+        .await;
     let page = laptop.get("/").await;
-    assert!(page.text().contains("lang=\"es\""), "{}", &page.text()[..300]);
-    assert!(page.set_cookie("squid_prefs").is_some(), "cookie mirrors the account");
-    assert_eq!(laptop.get("/api/preferences").await.json()["language"], "es");
+    assert!(
+        page.text().contains("lang=\"es\""),
+        "{}",
+        &page.text()[..300]
+    );
+    assert!(
+        page.set_cookie("squid_prefs").is_some(),
+        "cookie mirrors the account"
+    );
+    assert_eq!(
+        laptop.get("/api/preferences").await.json()["language"],
+        "es"
+    );
 
     // After sign-out the device keeps its (mirrored) cookie: still Spanish, as a guest.
     laptop.post("/api/auth/logout", json!({})).await;
     let prefs = laptop.get("/api/preferences").await.json();
-    assert_eq!((prefs["language"].as_str(), prefs["source"].as_str()), (Some("es"), Some("cookie")));
+    assert_eq!(
+        (prefs["language"].as_str(), prefs["source"].as_str()),
+        (Some("es"), Some("cookie"))
+    );
 }
 
 #[tokio::test]
@@ -219,7 +274,9 @@ async fn logout_ends_the_session_and_clears_site_data_but_not_cookies() {
         res.headers.get("clear-site-data").unwrap(),
         "\"cache\", \"storage\""
     );
-    let expired = res.set_cookie("squid_session").expect("the session cookie is expired");
+    let expired = res
+        .set_cookie("squid_session")
+        .expect("the session cookie is expired");
     assert!(expired.contains("Max-Age=0"), "{expired}");
     assert!(res.set_cookie("squid_prefs").is_none());
     assert!(c.jar.contains_key("squid_prefs"));
@@ -227,7 +284,10 @@ async fn logout_ends_the_session_and_clears_site_data_but_not_cookies() {
 
     let mut replay = app.client();
     replay.jar.insert("squid_session".into(), token);
-    assert_eq!(replay.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        replay.get("/api/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Without a session: 204 all the same.
     let res = app.client().post("/api/auth/logout", json!({})).await;
@@ -240,19 +300,32 @@ async fn five_failures_lock_the_email_for_fifteen_minutes_even_with_the_right_pa
     app.client().register("ann@example.com", PW).await;
     let mut c = app.client();
     for _ in 0..5 {
-        assert_eq!(c.login("ann@example.com", "nope nope").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            c.login("ann@example.com", "nope nope").await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
     let res = c.login("ANN@example.com", PW).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(res.error().0, "rate_limited");
-    let retry: u64 = res.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    let retry: u64 = res.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((880..=900).contains(&retry), "Retry-After {retry}");
 
     // Emails without an account are limited exactly alike.
     for _ in 0..5 {
-        assert_eq!(c.login("ghost@example.com", PW).await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            c.login("ghost@example.com", PW).await.status,
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(c.login("ghost@example.com", PW).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        c.login("ghost@example.com", PW).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 
     // Other emails are not affected.
     app.client().register("bob@example.com", PW).await;
@@ -263,7 +336,10 @@ async fn five_failures_lock_the_email_for_fifteen_minutes_even_with_the_right_pa
         .execute(&app.db().primary)
         .await
         .unwrap();
-    assert_eq!(app.client().login("ann@example.com", PW).await.status, StatusCode::OK);
+    assert_eq!(
+        app.client().login("ann@example.com", PW).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -276,7 +352,13 @@ async fn a_success_clears_the_count_and_concurrent_guesses_cannot_pass_the_limit
     }
     assert_eq!(c.login("ann@example.com", PW).await.status, StatusCode::OK);
     for _ in 0..4 {
-        assert_eq!(app.client().login("ann@example.com", "nope nope").await.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.client()
+                .login("ann@example.com", "nope nope")
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
     }
 
     // Twenty guesses at once on a fresh email: exactly five are checked.
@@ -300,27 +382,59 @@ async fn changing_the_password_ends_every_other_session() {
     let mut laptop = app.client();
     laptop.register("ann@example.com", PW).await;
     let mut phone = app.client();
-    assert_eq!(phone.login("ann@example.com", PW).await.status, StatusCode::OK);
+    assert_eq!(
+        phone.login("ann@example.com", PW).await.status,
+        StatusCode::OK
+    );
 
     let res = laptop
-        .post("/api/auth/password", json!({"currentPassword": "wrong one", "newPassword": "new password 1"}))
+        .post(
+            "/api/auth/password",
+            json!({"currentPassword": "wrong one", "newPassword": "new password 1"}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.error().0, "reauthentication_required");
     let res = laptop
-        .post("/api/auth/password", json!({"currentPassword": PW, "newPassword": "short"}))
+        .post(
+            "/api/auth/password",
+            json!({"currentPassword": PW, "newPassword": "short"}),
+        )
         .await;
     assert_eq!(res.error().1.as_deref(), Some("newPassword"));
-    assert_eq!(phone.get("/api/auth/me").await.status, StatusCode::OK, "nothing changed yet");
+    assert_eq!(
+        phone.get("/api/auth/me").await.status,
+        StatusCode::OK,
+        "nothing changed yet"
+    );
 
     let res = laptop
-        .post("/api/auth/password", json!({"currentPassword": PW, "newPassword": "new password 1"}))
+        .post(
+            "/api/auth/password",
+            json!({"currentPassword": PW, "newPassword": "new password 1"}),
+        )
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
-    assert_eq!(phone.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(laptop.get("/api/auth/me").await.status, StatusCode::OK, "this one stays");
-    assert_eq!(app.client().login("ann@example.com", PW).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.client().login("ann@example.com", "new password 1").await.status, StatusCode::OK);
+    assert_eq!(
+        phone.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        laptop.get("/api/auth/me").await.status,
+        StatusCode::OK,
+        "this one stays"
+    );
+    assert_eq!(
+        app.client().login("ann@example.com", PW).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.client()
+            .login("ann@example.com", "new password 1")
+            .await
+            .status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -329,10 +443,16 @@ async fn reauthentication_rotates_the_token() {
     let mut c = app.client();
     c.register("ann@example.com", PW).await;
     let before = c.session_token().unwrap();
-    let res = c.post("/api/auth/reauth", json!({"password": "wrong password"})).await;
+    let res = c
+        .post("/api/auth/reauth", json!({"password": "wrong password"}))
+        .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     assert_eq!(res.error().0, "reauthentication_required");
-    assert_eq!(c.session_token().unwrap(), before, "a failure changes nothing");
+    assert_eq!(
+        c.session_token().unwrap(),
+        before,
+        "a failure changes nothing"
+    );
 
     let res = c.post("/api/auth/reauth", json!({"password": PW})).await;
     assert_eq!(res.status, StatusCode::NO_CONTENT);
@@ -341,10 +461,16 @@ async fn reauthentication_rotates_the_token() {
     assert_eq!(c.get("/api/auth/me").await.status, StatusCode::OK);
     let mut old = app.client();
     old.jar.insert("squid_session".into(), before);
-    assert_eq!(old.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        old.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 
     // Guests have nothing to re-authenticate.
-    let res = app.client().post("/api/auth/reauth", json!({"password": PW})).await;
+    let res = app
+        .client()
+        .post("/api/auth/reauth", json!({"password": PW}))
+        .await;
     assert_eq!(res.error().0, "unauthenticated");
 }
 
@@ -354,12 +480,16 @@ async fn failed_reauthentications_count_toward_the_limit() {
     let mut c = app.client();
     c.register("ann@example.com", PW).await;
     for _ in 0..5 {
-        c.post("/api/auth/reauth", json!({"password": "wrong password"})).await;
+        c.post("/api/auth/reauth", json!({"password": "wrong password"}))
+            .await;
     }
     let res = c.post("/api/auth/reauth", json!({"password": PW})).await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.headers.contains_key(header::RETRY_AFTER));
-    assert_eq!(app.client().login("ann@example.com", PW).await.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.client().login("ann@example.com", PW).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
 
 #[tokio::test]
@@ -370,7 +500,10 @@ async fn post_session_keeps_the_user_and_the_sign_in_time() {
     let fresh = c.start().await;
     assert_eq!(fresh["user"]["email"], "ann@example.com");
     // The sign-in time came along: recent now, stale after the window, new session or not.
-    assert_eq!(c.delete("/api/sessions").await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        c.delete("/api/sessions").await.status,
+        StatusCode::NO_CONTENT
+    );
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     c.start().await;
     let res = c.delete("/api/sessions").await;
@@ -388,18 +521,39 @@ async fn admin_emails_and_the_cli_set_the_role() {
 
     use squid::cli::{admin, AdminAction};
     let config = &app.state.config;
-    let line = admin(config, app.db().clone(), &AdminAction::Grant { email: "ANN@example.com".into() })
-        .await
-        .unwrap();
+    let line = admin(
+        config,
+        app.db().clone(),
+        &AdminAction::Grant {
+            email: "ANN@example.com".into(),
+        },
+    )
+    .await
+    .unwrap();
     assert!(line.contains("now an admin"), "{line}");
     // Takes effect on the next request, no new sign-in needed.
-    assert_eq!(ann.get("/api/auth/me").await.json()["user"]["role"], "admin");
-    admin(config, app.db().clone(), &AdminAction::Revoke { email: "ann@example.com".into() })
-        .await
-        .unwrap();
+    assert_eq!(
+        ann.get("/api/auth/me").await.json()["user"]["role"],
+        "admin"
+    );
+    admin(
+        config,
+        app.db().clone(),
+        &AdminAction::Revoke {
+            email: "ann@example.com".into(),
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(ann.get("/api/auth/me").await.json()["user"]["role"], "user");
-    let err = admin(config, app.db().clone(), &AdminAction::Grant { email: "nobody@example.com".into() })
-        .await
-        .unwrap_err();
+    let err = admin(
+        config,
+        app.db().clone(),
+        &AdminAction::Grant {
+            email: "nobody@example.com".into(),
+        },
+    )
+    .await
+    .unwrap_err();
     assert!(err.contains("no account"), "{err}");
 }

@@ -26,12 +26,22 @@ async fn security_events_are_audited_newest_first_without_tokens() {
     phone.user_agent = "Phone".into();
     phone.login("ann@example.com", "wrong password").await;
     phone.login("ann@example.com", PW).await;
-    let phone_id = phone.get("/api/session").await.json()["id"].as_str().unwrap().to_string();
-    laptop.post("/api/preferences", json!({"theme": "dark"})).await;
-    laptop.post("/api/auth/reauth", json!({"password": PW})).await;
+    let phone_id = phone.get("/api/session").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    laptop
+        .post("/api/preferences", json!({"theme": "dark"}))
+        .await;
+    laptop
+        .post("/api/auth/reauth", json!({"password": PW}))
+        .await;
     laptop.delete(&format!("/api/sessions/{phone_id}")).await;
     laptop
-        .post("/api/auth/password", json!({"currentPassword": PW, "newPassword": "another one 2"}))
+        .post(
+            "/api/auth/password",
+            json!({"currentPassword": PW, "newPassword": "another one 2"}),
+        )
         .await;
     let token = laptop.session_token().unwrap();
 
@@ -60,7 +70,9 @@ async fn security_events_are_audited_newest_first_without_tokens() {
     assert_eq!(failed["userAgent"], "Phone");
     for e in items {
         assert!(e["at"].as_str().unwrap().ends_with('Z'));
-        assert!(e.get("ip").is_some() && e.get("userAgent").is_some() && e.get("details").is_some());
+        assert!(
+            e.get("ip").is_some() && e.get("userAgent").is_some() && e.get("details").is_some()
+        );
     }
     // Paginated like every list.
     let page = laptop.get("/api/audit?page=2&perPage=5").await.json();
@@ -71,7 +83,10 @@ async fn security_events_are_audited_newest_first_without_tokens() {
     laptop.post("/api/auth/logout", json!({})).await;
     let mut again = app.client();
     again.login("ann@example.com", "another one 2").await;
-    assert_eq!(types(&again.get("/api/audit?perPage=1&page=2").await.json()), ["logout"]);
+    assert_eq!(
+        types(&again.get("/api/audit?perPage=1&page=2").await.json()),
+        ["logout"]
+    );
     let bytes = std::fs::read(app.dir.path().join("squid.db")).unwrap();
     let wal = std::fs::read(app.dir.path().join("squid.db-wal")).unwrap_or_default();
     for haystack in [&bytes, &wal] {
@@ -90,8 +105,15 @@ async fn a_changed_user_agent_ends_a_signed_in_session_and_is_audited() {
     c.register("ann@example.com", PW).await;
     let mut thief = c.clone();
     thief.user_agent = "Thief/1.0".into();
-    assert_eq!(thief.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(c.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED, "dead for both");
+    assert_eq!(
+        thief.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        c.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "dead for both"
+    );
 
     let mut again = app.client();
     again.login("ann@example.com", PW).await;
@@ -126,7 +148,10 @@ async fn pages_and_api_carry_the_security_headers() {
     let mut c = app.client();
     let page = c.get("/login").await;
     assert_eq!(page.status, StatusCode::OK);
-    let csp = page.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    let csp = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(csp.contains("object-src 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -139,11 +164,17 @@ async fn pages_and_api_carry_the_security_headers() {
     let html = page.text();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0);
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{html}");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
     // A new nonce on every render.
     let again = c.get("/login").await;
     assert_ne!(
-        again.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap(),
+        again.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap(),
         csp.as_str()
     );
 
@@ -151,7 +182,9 @@ async fn pages_and_api_carry_the_security_headers() {
         assert_eq!(res.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
         assert!(res.headers.contains_key(header::REFERRER_POLICY));
         assert_eq!(res.headers[header::X_FRAME_OPTIONS], "DENY");
-        let csp = res.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        let csp = res.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
         assert!(csp.contains("frame-ancestors 'none'"));
     }
 }
@@ -173,24 +206,42 @@ async fn server_functions_follow_the_csrf_rule_and_forms_work_without_javascript
         b.body(Body::from(body.to_string())).unwrap()
     };
     let mut c = app.client();
-    let req = form(&c, "/api/fn/login", "email=ann%40example.com&password=correct+horse+battery", Some("http://evil.example"));
+    let req = form(
+        &c,
+        "/api/fn/login",
+        "email=ann%40example.com&password=correct+horse+battery",
+        Some("http://evil.example"),
+    );
     let res = c.send(req).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(res.error().0, "csrf");
     assert!(c.session_token().is_none());
 
     // A wrong password, without JavaScript: back to the form with the error and the email.
-    let req = form(&c, "/api/fn/login", "email=Ann%40example.com&password=nope+nope+nope", Some("http://127.0.0.1:3000"));
+    let req = form(
+        &c,
+        "/api/fn/login",
+        "email=Ann%40example.com&password=nope+nope+nope",
+        Some("http://127.0.0.1:3000"),
+    );
     let res = c.send(req).await;
     assert!(res.status.is_redirection(), "{}", res.status);
     let to = res.headers[header::LOCATION].to_str().unwrap();
     assert_eq!(to, "/login?error=invalid_credentials&email=Ann@example.com");
     let page = c.get(to).await.text();
-    assert!(page.contains("value=\"Ann@example.com\""), "the email is kept");
+    assert!(
+        page.contains("value=\"Ann@example.com\""),
+        "the email is kept"
+    );
     assert!(page.contains("The email or password is incorrect."));
 
     // The right one: signed in, sent home.
-    let req = form(&c, "/api/fn/login", "email=ann%40example.com&password=correct+horse+battery", Some("http://127.0.0.1:3000"));
+    let req = form(
+        &c,
+        "/api/fn/login",
+        "email=ann%40example.com&password=correct+horse+battery",
+        Some("http://127.0.0.1:3000"),
+    );
     let res = c.send(req).await;
     assert_eq!(res.headers[header::LOCATION], "/");
     assert_eq!(c.get("/api/auth/me").await.status, StatusCode::OK);

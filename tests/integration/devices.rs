@@ -47,7 +47,10 @@ async fn the_list_shows_every_live_session_of_the_user_with_the_current_one_mark
         assert_ne!(s["id"].as_str(), phone.session_token().as_deref());
     }
     let from_phone = items(&phone.get("/api/sessions").await.json());
-    assert_eq!(from_phone.iter().filter(|s| s["current"] == true).count(), 1);
+    assert_eq!(
+        from_phone.iter().filter(|s| s["current"] == true).count(),
+        1
+    );
 
     let res = app.client().get("/api/sessions").await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
@@ -60,7 +63,10 @@ async fn ending_a_device_signs_it_out_on_its_next_request() {
     app.client().register("ann@example.com", PW).await;
     let mut laptop = signed_in(&app, "Laptop").await;
     let mut phone = signed_in(&app, "Phone").await;
-    let phone_id = phone.get("/api/session").await.json()["id"].as_str().unwrap().to_string();
+    let phone_id = phone.get("/api/session").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // The phone has its session cached in this process; revocation must still be exact.
     assert_eq!(phone.get("/api/auth/me").await.status, StatusCode::OK);
 
@@ -68,7 +74,10 @@ async fn ending_a_device_signs_it_out_on_its_next_request() {
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     let res = phone.get("/api/auth/me").await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(phone.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        phone.get("/api/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(laptop.get("/api/auth/me").await.status, StatusCode::OK);
     let ids: Vec<Value> = items(&laptop.get("/api/sessions").await.json())
         .iter()
@@ -81,9 +90,22 @@ async fn ending_a_device_signs_it_out_on_its_next_request() {
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     let mut bob = app.client();
     bob.register("bob@example.com", PW).await;
-    let bob_id = bob.get("/api/session").await.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(laptop.delete(&format!("/api/sessions/{bob_id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(bob.get("/api/auth/me").await.status, StatusCode::OK, "Bob is untouched");
+    let bob_id = bob.get("/api/session").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        laptop
+            .delete(&format!("/api/sessions/{bob_id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        bob.get("/api/auth/me").await.status,
+        StatusCode::OK,
+        "Bob is untouched"
+    );
 }
 
 #[tokio::test]
@@ -112,7 +134,10 @@ async fn device_operations_need_a_recent_sign_in() {
     app.client().register("ann@example.com", PW).await;
     let mut laptop = signed_in(&app, "Laptop").await;
     let mut phone = signed_in(&app, "Phone").await;
-    let phone_id = phone.get("/api/session").await.json()["id"].as_str().unwrap().to_string();
+    let phone_id = phone.get("/api/session").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     for res in [
@@ -127,11 +152,23 @@ async fn device_operations_need_a_recent_sign_in() {
     assert_eq!(laptop.get("/api/sessions").await.status, StatusCode::OK);
 
     assert_eq!(
-        laptop.post("/api/auth/reauth", json!({"password": PW})).await.status,
+        laptop
+            .post("/api/auth/reauth", json!({"password": PW}))
+            .await
+            .status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(laptop.delete(&format!("/api/sessions/{phone_id}")).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(phone.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        laptop
+            .delete(&format!("/api/sessions/{phone_id}"))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        phone.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -145,7 +182,11 @@ async fn signing_in_beyond_the_cap_ends_the_least_recently_active_session() {
     assert_eq!(first.get("/api/auth/me").await.status, StatusCode::OK);
 
     let mut third = signed_in(&app, "third").await;
-    assert_eq!(second.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED, "evicted");
+    assert_eq!(
+        second.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED,
+        "evicted"
+    );
     assert_eq!(first.get("/api/auth/me").await.status, StatusCode::OK);
     assert_eq!(third.get("/api/auth/me").await.status, StatusCode::OK);
     assert_eq!(items(&third.get("/api/sessions").await.json()).len(), 2);
@@ -172,12 +213,17 @@ async fn a_request_in_flight_at_sign_out_does_not_bring_the_session_back() {
     // A slow request has loaded the signed-in session...
     let mut loaded = store.load(&id).await.unwrap().expect("live");
     // ...the user signs out meanwhile...
-    assert_eq!(c.post("/api/auth/logout", json!({})).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        c.post("/api/auth/logout", json!({})).await.status,
+        StatusCode::NO_CONTENT
+    );
     // ...and the slow request finishes, saving what it changed.
     let mut record: squid::domain::sessions::SessionRecord =
         serde_json::from_value(loaded.data["squid"].clone()).unwrap();
     record.auth_at = Some(squid::domain::now_millis());
-    loaded.data.insert("squid".into(), serde_json::to_value(&record).unwrap());
+    loaded
+        .data
+        .insert("squid".into(), serde_json::to_value(&record).unwrap());
     store.save(&loaded).await.unwrap();
 
     assert!(store.load(&id).await.unwrap().is_none());
@@ -188,5 +234,8 @@ async fn a_request_in_flight_at_sign_out_does_not_bring_the_session_back() {
     assert_eq!(rows, 0);
     let mut replay = app.client();
     replay.jar.insert("squid_session".into(), token);
-    assert_eq!(replay.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        replay.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
