@@ -1,8 +1,8 @@
 //! # Squid
 //!
-//! A session and personalisation server: sessions for guests (and, later, users),
-//! preferences applied to every page from the server, and tracking of what a session
-//! visits and does. One crate, built twice by cargo-leptos: the server (`ssr`) and the
+//! A session and personalisation server: sessions for guests and signed-in users on several
+//! devices, preferences applied to every page from the server, tracking of what a session
+//! visits and does, and an audit trail of security events. One crate, built twice by cargo-leptos: the server (`ssr`) and the
 //! browser part that hydrates the pages (`hydrate`).
 //!
 //! ## Map
@@ -12,23 +12,27 @@
 //! - [`error`]: [`error::ApiError`], the one error shape clients see, and the single
 //!   mapping from domain errors to it.
 //! - [`i18n`]: every string of the pages in English, Spanish, French and German.
-//! - [`app`]: the Leptos app: shell, router, pages ([`app::pages`]) and the server
-//!   functions the pages call ([`app::server_fns`]).
+//! - [`app`]: the Leptos app: shell, router, navigation, pages ([`app::pages`], and the
+//!   account pages in [`app::account`]) and the server functions they call
+//!   ([`app::server_fns`]).
 //!
 //! Server only (`ssr`):
 //! - `config`: the environment variables of `API.md`, validated.
 //! - `domain`: the rules, knowing nothing of HTTP: `domain::sessions` (tokens, hashes,
-//!   expiry, life cycle), `domain::session_cache` (live sessions kept in-process, with
-//!   tombstones), `domain::preferences` (defaults, validation, cookie form),
-//!   `domain::tracking` (page views and actions through a group-commit writer, activity).
-//! - `store`: all SQL, one module per store (`store::sessions`, `store::tracking`), over
-//!   one SQLite file (`store::Db`: a primary connection and a reports pool); the schema,
-//!   triggers included, is in `migrations/`.
+//!   expiry, life cycle, a user's devices, the cap), `domain::session_cache` (live sessions
+//!   kept in-process, with tombstones), `domain::accounts` (validation, argon2id hashing,
+//!   the sign-in throttle, roles), `domain::audit` (security events),
+//!   `domain::preferences` (defaults, validation, cookie form), `domain::tracking` (page
+//!   views and actions through a group-commit writer, activity).
+//! - `store`: all SQL, one module per store (`store::sessions`, `store::users`,
+//!   `store::audit`, `store::tracking`), over one SQLite file (`store::Db`: a primary
+//!   connection and a reports pool); the schema, triggers included, is in `migrations/`.
 //! - `web`: axum: `web::api` (the JSON routes), `web::ops` (the operations both the
-//!   routes and the server functions call), `web::visitor` (who is asking: session and
-//!   preferences), `web::guard` (CSRF, cache headers), `web::session_store` (our
-//!   tower-sessions store), `web::cookies` (the signed preferences cookie).
-//! - `cli`: the `squid` command line (`serve`, `migrate`).
+//!   routes and the server functions call), `web::visitor` (who is asking: session,
+//!   account and preferences), `web::guard` (CSRF, cache and security headers, the
+//!   Content-Security-Policy), `web::session_store` (our tower-sessions store),
+//!   `web::cookies` (the signed preferences cookie).
+//! - `cli`: the `squid` command line (`serve`, `migrate`, `admin grant|revoke`).
 
 pub mod app;
 pub mod error;
