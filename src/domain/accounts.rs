@@ -335,6 +335,11 @@ impl Accounts {
         }
     }
 
+    /// Forgets sign-in attempts older than the window; run periodically by the server.
+    pub async fn prune_attempts(&self, now: Millis) -> Result<u64> {
+        Ok(store::users::prune_attempts(&self.db, now - ATTEMPT_WINDOW).await?)
+    }
+
     /// The account behind an id, with its stored preferences if it has any.
     pub async fn find(&self, id: &str) -> Result<Option<(Account, Option<Preferences>)>> {
         Ok(store::users::find_with_preferences(&self.db, id).await?)

@@ -173,3 +173,12 @@ pub async fn clear_attempts(db: &Db, email_hash: &[u8; 32]) -> Result<(), sqlx::
         .await
         .map(|_| ())
 }
+
+/// Deletes attempts that have left the window, for emails nobody tried again.
+pub async fn prune_attempts(db: &Db, window_start: Millis) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM login_attempts WHERE at <= ?")
+        .bind(window_start)
+        .execute(&db.primary)
+        .await?
+        .rows_affected())
+}

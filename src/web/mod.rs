@@ -188,7 +188,10 @@ pub fn router(state: AppState) -> Router {
 /// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.config.site_addr;
-    let sweeper = tokio::spawn(sweep_expired_sessions(state.sessions.clone()));
+    let sweeper = tokio::spawn(sweep_expired(
+        state.sessions.clone(),
+        state.accounts.clone(),
+    ));
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
@@ -203,8 +206,9 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions every minute (more often for short test timeouts).
-async fn sweep_expired_sessions(sessions: Sessions) {
+/// Deletes expired sessions and stale sign-in attempts every minute (more often for short
+/// test timeouts).
+async fn sweep_expired(sessions: Sessions, accounts: Accounts) {
     let period = Duration::from_millis((sessions.policy.idle as u64 / 2).clamp(1_000, 60_000));
     let mut tick = tokio::time::interval(period);
     loop {
@@ -213,6 +217,9 @@ async fn sweep_expired_sessions(sessions: Sessions) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(ended = n, "expired sessions deleted"),
             Err(e) => tracing::warn!(error = %e, "expired-session sweep failed; will retry"),
+        }
+        if let Err(e) = accounts.prune_attempts(crate::domain::now_millis()).await {
+            tracing::warn!(error = %e, "pruning sign-in attempts failed; will retry");
         }
     }
 }

@@ -557,3 +557,22 @@ async fn admin_emails_and_the_cli_set_the_role() {
     .unwrap_err();
     assert!(err.contains("no account"), "{err}");
 }
+
+#[tokio::test]
+async fn stale_sign_in_attempts_are_pruned() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    c.login("ghost@example.com", PW).await;
+    c.login("other@example.com", PW).await;
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_attempts")
+            .fetch_one(&app.db().reports)
+            .await
+            .unwrap()
+    };
+    assert_eq!(count().await, 2);
+    let now = squid::domain::now_millis();
+    assert_eq!(app.state.accounts.prune_attempts(now).await.unwrap(), 0, "still in the window");
+    assert_eq!(app.state.accounts.prune_attempts(now + 15 * 60 * 1000 + 1000).await.unwrap(), 2);
+    assert_eq!(count().await, 0);
+}
