@@ -62,22 +62,32 @@ fn failure<T>(result: Option<Result<T, ApiError>>) -> Option<Option<String>> {
     result.map(|r| r.err().map(|e| e.code))
 }
 
-#[component]
-pub fn RegisterPage() -> impl IntoView {
+/// What the register and login pages share: only guests may open them; after a failed
+/// no-JavaScript attempt the email typed comes back in the address and fills the field
+/// again; a success (with JavaScript) loads the home page afresh. Returns the email to
+/// show and the alert.
+fn sign_in_form(
+    outcome: impl Fn() -> Option<Result<crate::model::User, ApiError>> + Copy + Send + Sync + 'static,
+) -> (String, impl Fn() -> Option<&'static str> + Copy) {
     redirect_unless(false);
-    let prefs = use_prefs();
-    let action = ServerAction::<Register>::new();
     let email = use_query_map()
         .read_untracked()
         .get("email")
         .unwrap_or_default();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(Ok(_)) = outcome() {
             #[cfg(feature = "hydrate")]
             super::reload_to("/");
         }
     });
-    let alert = error_message(move || failure(action.value().get()));
+    (email, error_message(move || failure(outcome())))
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let prefs = use_prefs();
+    let action = ServerAction::<Register>::new();
+    let (email, alert) = sign_in_form(move || action.value().get());
     view! {
         <h1>{prefs.text(Key::RegisterTitle)}</h1>
         <p>{prefs.text(Key::RegisterIntro)}</p>
@@ -103,21 +113,9 @@ pub fn RegisterPage() -> impl IntoView {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    redirect_unless(false);
     let prefs = use_prefs();
     let action = ServerAction::<Login>::new();
-    // After a failed no-JavaScript attempt, the email typed comes back in the address.
-    let email = use_query_map()
-        .read_untracked()
-        .get("email")
-        .unwrap_or_default();
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
-            #[cfg(feature = "hydrate")]
-            super::reload_to("/");
-        }
-    });
-    let alert = error_message(move || failure(action.value().get()));
+    let (email, alert) = sign_in_form(move || action.value().get());
     view! {
         <h1>{prefs.text(Key::LoginTitle)}</h1>
         <ActionForm action attr:class="stack">

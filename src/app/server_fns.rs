@@ -90,6 +90,17 @@ mod context {
             .collect()
     }
 
+    /// Finishes a devices-page form: without JavaScript, back to `/devices` with
+    /// `?<flag>=1` on success or `?error=<code>`.
+    pub fn back_to_devices(result: Result<(), ApiError>, flag: &str) -> Result<(), ApiError> {
+        match &result {
+            Ok(()) if is_form_post() => leptos_axum::redirect(&format!("/devices?{flag}=1")),
+            Ok(()) => {}
+            Err(e) => redirect_with_error("/devices", e, None),
+        }
+        result
+    }
+
     pub fn set_header(name: http::HeaderName, value: &str) {
         if let (Some(res), Ok(v)) = (
             use_context::<leptos_axum::ResponseOptions>(),
@@ -269,52 +280,22 @@ pub async fn devices_overview() -> Result<Option<DevicesData>, ApiError> {
 #[server(prefix = "/api/fn", endpoint = "end_device")]
 pub async fn end_device(id: String) -> Result<(), ApiError> {
     let (state, mut visitor, session) = context::request()?;
-    match crate::web::ops::end_device(&state, &session, &mut visitor, &id).await {
-        Ok(()) => {
-            if context::is_form_post() {
-                leptos_axum::redirect("/devices?ended=1");
-            }
-            Ok(())
-        }
-        Err(e) => {
-            context::redirect_with_error("/devices", &e, None);
-            Err(e)
-        }
-    }
+    let result = crate::web::ops::end_device(&state, &session, &mut visitor, &id).await;
+    context::back_to_devices(result, "ended")
 }
 
 /// Signs every other device out.
 #[server(prefix = "/api/fn", endpoint = "end_other_devices")]
 pub async fn end_other_devices() -> Result<(), ApiError> {
     let (state, visitor, _) = context::request()?;
-    match crate::web::ops::end_other_devices(&state, &visitor).await {
-        Ok(_) => {
-            if context::is_form_post() {
-                leptos_axum::redirect("/devices?others=1");
-            }
-            Ok(())
-        }
-        Err(e) => {
-            context::redirect_with_error("/devices", &e, None);
-            Err(e)
-        }
-    }
+    let result = crate::web::ops::end_other_devices(&state, &visitor).await;
+    context::back_to_devices(result.map(|_| ()), "others")
 }
 
 /// Confirms the password (re-authentication) from the devices page.
 #[server(prefix = "/api/fn", endpoint = "reauth")]
 pub async fn reauth(password: String) -> Result<(), ApiError> {
     let (state, mut visitor, session) = context::request()?;
-    match crate::web::ops::reauth(&state, &session, &mut visitor, &password).await {
-        Ok(()) => {
-            if context::is_form_post() {
-                leptos_axum::redirect("/devices?confirmed=1");
-            }
-            Ok(())
-        }
-        Err(e) => {
-            context::redirect_with_error("/devices", &e, None);
-            Err(e)
-        }
-    }
+    let result = crate::web::ops::reauth(&state, &session, &mut visitor, &password).await;
+    context::back_to_devices(result, "confirmed")
 }

@@ -572,7 +572,18 @@ async fn stale_sign_in_attempts_are_pruned() {
     };
     assert_eq!(count().await, 2);
     let now = squid::domain::now_millis();
-    assert_eq!(app.state.accounts.prune_attempts(now).await.unwrap(), 0, "still in the window");
-    assert_eq!(app.state.accounts.prune_attempts(now + 15 * 60 * 1000 + 1000).await.unwrap(), 2);
+    assert_eq!(
+        app.state.accounts.prune_attempts(now).await.unwrap(),
+        0,
+        "still in the window"
+    );
+    assert_eq!(
+        app.state
+            .accounts
+            .prune_attempts(now + 15 * 60 * 1000 + 1000)
+            .await
+            .unwrap(),
+        2
+    );
     assert_eq!(count().await, 0);
 }
