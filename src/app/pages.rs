@@ -24,9 +24,21 @@ fn notifications_key(n: Notifications) -> Key {
 #[component]
 pub fn HomePage() -> impl IntoView {
     let prefs = use_prefs();
+    let me = super::use_me();
+    let query = use_query_map();
     let theme = move || t(prefs.lang(), theme_key(prefs.0.get().theme));
+    let signed_out = move || {
+        query
+            .read()
+            .get("signed_out")
+            .map(|_| t(prefs.lang(), Key::SignedOut))
+    };
     view! {
         <h1>{prefs.text(Key::HomeTitle)}</h1>
+        <p role="status" class="status">{signed_out}</p>
+        {me.0.get_untracked().map(|name| view! {
+            <p class="hello">{prefs.text(Key::Hello)} ", " <strong>{name}</strong></p>
+        })}
         <p class="greeting">{prefs.text(Key::HomeApplied)}</p>
         <dl class="facts">
             <dt>{prefs.text(Key::HomeThemeIs)}</dt>
