@@ -28,13 +28,15 @@ function nav(page: Page) {
 }
 
 /// Creates an account through the JSON API, in a request context of its own (so no browser
-/// context of the test is signed in by it).
+/// context of the test is signed in by it). Registering signs that context in, and its
+/// session would be one more device of the account: it signs out again at once.
 async function createAccount(request: APIRequestContext, who: string, displayName?: string) {
   const email = uniqueEmail(who);
   const res = await request.post("/api/auth/register", {
     data: displayName ? { email, password: PASSWORD, displayName } : { email, password: PASSWORD },
   });
   expect(res.status(), await res.text()).toBe(201);
+  expect((await request.post("/api/auth/logout")).status()).toBe(204);
   return email;
 }
 
