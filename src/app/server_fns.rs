@@ -101,6 +101,26 @@ mod context {
         result
     }
 
+    /// The last step of every server function: a failure answers with its own status
+    /// (`401`, `429`…) rather than server_fn's default `500`, except for a no-JavaScript
+    /// form post, whose answer is the redirect back to the page.
+    pub fn reply<T>(result: Result<T, ApiError>) -> Result<T, ApiError> {
+        if let Err(e) = &result {
+            if !is_form_post() {
+                if let (Some(res), Ok(status)) = (
+                    use_context::<leptos_axum::ResponseOptions>(),
+                    http::StatusCode::from_u16(e.status),
+                ) {
+                    res.set_status(status);
+                    if let Some(seconds) = e.retry_after {
+                        res.insert_header(http::header::RETRY_AFTER, seconds.into());
+                    }
+                }
+            }
+        }
+        result
+    }
+
     pub fn set_header(name: http::HeaderName, value: &str) {
         if let (Some(res), Ok(v)) = (
             use_context::<leptos_axum::ResponseOptions>(),
@@ -123,8 +143,13 @@ mod context {
 /// The preferences in effect.
 #[server(prefix = "/api/fn", endpoint = "preferences")]
 pub async fn get_preferences() -> Result<Preferences, ApiError> {
-    let (_, visitor, _) = context::request()?;
-    Ok(crate::web::ops::preferences(&visitor))
+    context::reply(
+        async move {
+            let (_, visitor, _) = context::request()?;
+            Ok(crate::web::ops::preferences(&visitor))
+        }
+        .await,
+    )
 }
 
 /// Saves the preferences form.
@@ -134,67 +159,83 @@ pub async fn save_preferences(
     notifications: Option<String>,
     language: Option<String>,
 ) -> Result<Preferences, ApiError> {
-    use crate::domain::preferences::PreferencesPatch;
-    let (state, mut visitor, _) = context::request()?;
-    let patch = PreferencesPatch::from_form(
-        theme.as_deref(),
-        notifications.as_deref(),
-        language.as_deref(),
-    );
-    let patch = match patch {
-        Ok(patch) => patch,
-        Err(e) => {
+    context::reply(
+        async move {
+            use crate::domain::preferences::PreferencesPatch;
+            let (state, mut visitor, _) = context::request()?;
+            let patch = PreferencesPatch::from_form(
+                theme.as_deref(),
+                notifications.as_deref(),
+                language.as_deref(),
+            );
+            let patch = match patch {
+                Ok(patch) => patch,
+                Err(e) => {
+                    if context::is_form_post() {
+                        leptos_axum::redirect("/preferences?error=1");
+                    }
+                    return Err(e.into());
+                }
+            };
+            let (prefs, cookie) =
+                crate::web::ops::update_preferences(&state, &mut visitor, patch).await?;
+            context::set_cookie(&cookie);
             if context::is_form_post() {
-                leptos_axum::redirect("/preferences?error=1");
+                leptos_axum::redirect("/preferences?saved=1");
             }
-            return Err(e.into());
+            Ok(prefs)
         }
-    };
-    let (prefs, cookie) = crate::web::ops::update_preferences(&state, &mut visitor, patch).await?;
-    context::set_cookie(&cookie);
-    if context::is_form_post() {
-        leptos_axum::redirect("/preferences?saved=1");
-    }
-    Ok(prefs)
+        .await,
+    )
 }
 
 /// The current session with one page of its visits (oldest first) and its latest actions;
 /// `None` when there is no live session.
 #[server(prefix = "/api/fn", endpoint = "session_overview")]
 pub async fn session_overview(page: u32) -> Result<Option<SessionPageData>, ApiError> {
-    use crate::domain::{Order, Pagination};
-    use crate::web::ops;
-    let (state, visitor, _) = context::request()?;
-    if visitor.session.is_none() {
-        return Ok(None);
-    }
-    let visits = Pagination {
-        page: page.max(1),
-        per_page: VISITS_PER_PAGE,
-    };
-    let session = ops::session_view(&state, &visitor, visits, Order::Asc).await?;
-    let actions = ops::actions(
-        &state,
-        &visitor,
-        Pagination {
-            page: 1,
-            per_page: 20,
-        },
-        Order::Desc,
+    context::reply(
+        async move {
+            use crate::domain::{Order, Pagination};
+            use crate::web::ops;
+            let (state, visitor, _) = context::request()?;
+            if visitor.session.is_none() {
+                return Ok(None);
+            }
+            let visits = Pagination {
+                page: page.max(1),
+                per_page: VISITS_PER_PAGE,
+            };
+            let session = ops::session_view(&state, &visitor, visits, Order::Asc).await?;
+            let actions = ops::actions(
+                &state,
+                &visitor,
+                Pagination {
+                    page: 1,
+                    per_page: 20,
+                },
+                Order::Desc,
+            )
+            .await?;
+            Ok(Some(SessionPageData { session, actions }))
+        }
+        .await,
     )
-    .await?;
-    Ok(Some(SessionPageData { session, actions }))
 }
 
 /// Ends the current session.
 #[server(prefix = "/api/fn", endpoint = "end_session")]
 pub async fn end_session() -> Result<(), ApiError> {
-    let (_, mut visitor, session) = context::request()?;
-    crate::web::ops::end_session(&session, &mut visitor).await?;
-    if context::is_form_post() {
-        leptos_axum::redirect("/session?ended=1");
-    }
-    Ok(())
+    context::reply(
+        async move {
+            let (_, mut visitor, session) = context::request()?;
+            crate::web::ops::end_session(&session, &mut visitor).await?;
+            if context::is_form_post() {
+                leptos_axum::redirect("/session?ended=1");
+            }
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -227,75 +268,112 @@ pub async fn register(
     password: String,
     display_name: Option<String>,
 ) -> Result<User, ApiError> {
-    let (state, mut visitor, session) = context::request()?;
-    let result = crate::web::ops::register(
-        &state,
-        &session,
-        &mut visitor,
-        &email,
-        &password,
-        display_name.as_deref(),
+    context::reply(
+        async move {
+            let (state, mut visitor, session) = context::request()?;
+            let result = crate::web::ops::register(
+                &state,
+                &session,
+                &mut visitor,
+                &email,
+                &password,
+                display_name.as_deref(),
+            )
+            .await;
+            finish_sign_in(result, "/register", &email)
+        }
+        .await,
     )
-    .await;
-    finish_sign_in(result, "/register", &email)
 }
 
 /// Signs in (the login form).
 #[server(prefix = "/api/fn", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<User, ApiError> {
-    let (state, mut visitor, session) = context::request()?;
-    let result = crate::web::ops::login(&state, &session, &mut visitor, &email, &password).await;
-    finish_sign_in(result, "/login", &email)
+    context::reply(
+        async move {
+            let (state, mut visitor, session) = context::request()?;
+            let result =
+                crate::web::ops::login(&state, &session, &mut visitor, &email, &password).await;
+            finish_sign_in(result, "/login", &email)
+        }
+        .await,
+    )
 }
 
 /// Signs out (the navigation's button).
 #[server(prefix = "/api/fn", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
-    let (state, mut visitor, session) = context::request()?;
-    crate::web::ops::logout(&state, &session, &mut visitor).await?;
-    context::set_header(
-        http::HeaderName::from_static("clear-site-data"),
-        crate::web::api::CLEAR_SITE_DATA,
-    );
-    if context::is_form_post() {
-        leptos_axum::redirect("/?signed_out=1");
-    }
-    Ok(())
+    context::reply(
+        async move {
+            let (state, mut visitor, session) = context::request()?;
+            crate::web::ops::logout(&state, &session, &mut visitor).await?;
+            context::set_header(
+                http::HeaderName::from_static("clear-site-data"),
+                crate::web::api::CLEAR_SITE_DATA,
+            );
+            if context::is_form_post() {
+                leptos_axum::redirect("/?signed_out=1");
+            }
+            Ok(())
+        }
+        .await,
+    )
 }
 
 /// The signed-in user's devices; `None` for a guest.
 #[server(prefix = "/api/fn", endpoint = "devices")]
 pub async fn devices_overview() -> Result<Option<DevicesData>, ApiError> {
-    use crate::web::ops;
-    let (state, visitor, _) = context::request()?;
-    if visitor.account.is_none() {
-        return Ok(None);
-    }
-    let items = ops::devices(&state, &visitor).await?;
-    let recent_auth = ops::recently_authenticated(&state, &visitor, crate::domain::now_millis());
-    Ok(Some(DevicesData { items, recent_auth }))
+    context::reply(
+        async move {
+            use crate::web::ops;
+            let (state, visitor, _) = context::request()?;
+            if visitor.account.is_none() {
+                return Ok(None);
+            }
+            let items = ops::devices(&state, &visitor).await?;
+            let recent_auth =
+                ops::recently_authenticated(&state, &visitor, crate::domain::now_millis());
+            Ok(Some(DevicesData { items, recent_auth }))
+        }
+        .await,
+    )
 }
 
 /// Signs one device out (a row's "Sign out").
 #[server(prefix = "/api/fn", endpoint = "end_device")]
 pub async fn end_device(id: String) -> Result<(), ApiError> {
-    let (state, mut visitor, session) = context::request()?;
-    let result = crate::web::ops::end_device(&state, &session, &mut visitor, &id).await;
-    context::back_to_devices(result, "ended")
+    context::reply(
+        async move {
+            let (state, mut visitor, session) = context::request()?;
+            let result = crate::web::ops::end_device(&state, &session, &mut visitor, &id).await;
+            context::back_to_devices(result, "ended")
+        }
+        .await,
+    )
 }
 
 /// Signs every other device out.
 #[server(prefix = "/api/fn", endpoint = "end_other_devices")]
 pub async fn end_other_devices() -> Result<(), ApiError> {
-    let (state, visitor, _) = context::request()?;
-    let result = crate::web::ops::end_other_devices(&state, &visitor).await;
-    context::back_to_devices(result.map(|_| ()), "others")
+    context::reply(
+        async move {
+            let (state, visitor, _) = context::request()?;
+            let result = crate::web::ops::end_other_devices(&state, &visitor).await;
+            context::back_to_devices(result.map(|_| ()), "others")
+        }
+        .await,
+    )
 }
 
 /// Confirms the password (re-authentication) from the devices page.
 #[server(prefix = "/api/fn", endpoint = "reauth")]
 pub async fn reauth(password: String) -> Result<(), ApiError> {
-    let (state, mut visitor, session) = context::request()?;
-    let result = crate::web::ops::reauth(&state, &session, &mut visitor, &password).await;
-    context::back_to_devices(result, "confirmed")
+    context::reply(
+        async move {
+            let (state, mut visitor, session) = context::request()?;
+            let result = crate::web::ops::reauth(&state, &session, &mut visitor, &password).await;
+            context::back_to_devices(result, "confirmed")
+        }
+        .await,
+    )
 }

@@ -235,6 +235,18 @@ async fn server_functions_follow_the_csrf_rule_and_forms_work_without_javascript
     );
     assert!(page.contains("The email or password is incorrect."));
 
+    // With JavaScript (the app's fetch, which does not ask for HTML), a failure keeps its
+    // own status and error shape, not a 500.
+    let req = c
+        .request(Method::POST, "/api/fn/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::from("email=ann%40example.com&password=nope+nope+nope"))
+        .unwrap();
+    let res = c.send(req).await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text());
+    assert_eq!(res.json()["code"], "invalid_credentials");
+
     // The right one: signed in, sent home.
     let req = form(
         &c,
