@@ -196,6 +196,12 @@ impl Accounts {
         Ok(ok && real)
     }
 
+    /// Computes the dummy hash now, so that not even the first sign-in with an unknown
+    /// email after a start takes longer (one hash more) than a wrong password.
+    pub async fn warm_up(&self) -> Result<()> {
+        self.dummy_hash().await.map(|_| ())
+    }
+
     async fn dummy_hash(&self) -> Result<String> {
         self.dummy_hash
             .get_or_try_init(|| async {

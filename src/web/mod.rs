@@ -188,6 +188,9 @@ pub fn router(state: AppState) -> Router {
 /// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.config.site_addr;
+    if let Err(e) = state.accounts.warm_up().await {
+        tracing::warn!(error = %e, "could not prepare the dummy password hash");
+    }
     let sweeper = tokio::spawn(sweep_expired(
         state.sessions.clone(),
         state.accounts.clone(),

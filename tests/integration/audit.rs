@@ -241,7 +241,9 @@ async fn server_functions_follow_the_csrf_rule_and_forms_work_without_javascript
         .request(Method::POST, "/api/fn/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::ACCEPT, "application/json")
-        .body(Body::from("email=ann%40example.com&password=nope+nope+nope"))
+        .body(Body::from(
+            "email=ann%40example.com&password=nope+nope+nope",
+        ))
         .unwrap();
     let res = c.send(req).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text());
