@@ -144,7 +144,7 @@ async fn start_session(
     session: Session,
     Extension(mut visitor): Extension<Visitor>,
 ) -> Result<Response, ApiError> {
-    ops::start_session(&session, &mut visitor).await?;
+    ops::start_session(&state, &session, &mut visitor).await?;
     let view = ops::session_view(&state, &visitor, Pagination::default(), Order::Asc).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }

@@ -33,6 +33,7 @@ pub fn live(visitor: &Visitor) -> Result<&LiveSession, ApiError> {
 /// Starts a fresh session with a new token. A live session on the request is ended first;
 /// a signed-in user stays signed in (the new session keeps the user and sign-in time).
 pub async fn start_session(
+    state: &AppState,
     session: &Session,
     visitor: &mut Visitor,
 ) -> Result<LiveSession, ApiError> {
@@ -40,7 +41,14 @@ pub async fn start_session(
         .session
         .as_ref()
         .map(|s| (s.record.user_id.clone(), s.record.auth_at));
-    if visitor.session.take().is_some() {
+    if let Some(old) = visitor.session.take() {
+        // A signed-in user's session is replaced, not signed out: no `logout` in the audit.
+        if old.record.user_id.is_some() {
+            state
+                .sessions
+                .end(&old.token, EndReason::Rotated, now_millis())
+                .await?;
+        }
         session.flush().await.map_err(session_error)?;
     }
     let (user_id, auth_at) = carried.unwrap_or_default();
@@ -127,7 +135,7 @@ pub async fn log_page_visit(
     page: &str,
 ) -> Result<LoggedPage, ApiError> {
     if visitor.session.is_none() {
-        start_session(session, visitor).await?;
+        start_session(state, session, visitor).await?;
     }
     log_page(state, visitor, page).await
 }

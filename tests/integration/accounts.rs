@@ -501,6 +501,10 @@ async fn post_session_keeps_the_user_and_the_sign_in_time() {
     c.register("ann@example.com", PW).await;
     let fresh = c.start().await;
     assert_eq!(fresh["user"]["email"], "ann@example.com");
+    // Replaced, not signed out: the audit shows the sign-in only.
+    let audit = c.get("/api/audit").await.json();
+    assert_eq!(audit["total"], 1, "{audit}");
+    assert_eq!(audit["items"][0]["type"], "login");
     // The sign-in time came along: recent now, stale after the window, new session or not.
     assert_eq!(
         c.delete("/api/sessions").await.status,
