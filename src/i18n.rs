@@ -87,6 +87,11 @@ pub enum Key {
     Unknown,
     NoDevices,
     Hello,
+    ChangePassword,
+    CurrentPassword,
+    NewPassword,
+    PasswordChanged,
+    ErrWrongPassword,
 }
 
 /// The text for `key` in `lang`.
@@ -217,6 +222,11 @@ fn texts(key: Key) -> [&'static str; 4] {
         Unknown => ["Unknown", "Desconocido", "Inconnu", "Unbekannt"],
         NoDevices => ["No other device is signed in.", "No hay otros dispositivos con sesión iniciada.", "Aucun autre appareil n’est connecté.", "Kein anderes Gerät ist angemeldet."],
         Hello => ["Hello", "Hola", "Bonjour", "Hallo"],
+        ChangePassword => ["Change password", "Cambiar contraseña", "Changer le mot de passe", "Passwort ändern"],
+        CurrentPassword => ["Current password", "Contraseña actual", "Mot de passe actuel", "Aktuelles Passwort"],
+        NewPassword => ["New password", "Nueva contraseña", "Nouveau mot de passe", "Neues Passwort"],
+        PasswordChanged => ["Your password was changed. Every other device was signed out.", "Tu contraseña se cambió. Se cerró la sesión en todos los demás dispositivos.", "Votre mot de passe a été changé. Tous les autres appareils ont été déconnectés.", "Dein Passwort wurde geändert. Alle anderen Geräte wurden abgemeldet."],
+        ErrWrongPassword => ["That password is not correct.", "Esa contraseña no es correcta.", "Ce mot de passe est incorrect.", "Dieses Passwort ist nicht korrekt."],
     }
 }
 

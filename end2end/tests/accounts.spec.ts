@@ -345,3 +345,33 @@ test("the login and devices pages hydrate with no Content Security Policy violat
 
   expect(violations).toEqual([]);
 });
+
+test("changing the password on /devices signs every other device out", async ({ browser, request }) => {
+  const email = await createAccount(request, "pat");
+  const a = await device(browser, email, LINUX_CHROME);
+  const b = await device(browser, email, IPHONE_SAFARI);
+  try {
+    await a.page.goto("/devices");
+    await hydrated(a.page);
+    await expect(a.page.getByTestId("device-row")).toHaveCount(2);
+
+    // A wrong current password: an alert, nothing changes.
+    await a.page.getByLabel("Current password", { exact: true }).fill("not the password");
+    await a.page.getByLabel("New password", { exact: true }).fill("a brand new password");
+    await a.page.getByRole("button", { name: "Change password", exact: true }).click();
+    await expect(a.page.getByRole("alert").filter({ hasText: "not correct" })).toBeVisible();
+
+    await a.page.getByLabel("Current password", { exact: true }).fill(PASSWORD);
+    await a.page.getByRole("button", { name: "Change password", exact: true }).click();
+    await expect(a.page.getByRole("status")).toContainText("password was changed");
+    await expect(a.page.getByTestId("device-row")).toHaveCount(1);
+
+    await b.page.reload();
+    await expectSignedOut(b.page);
+    const old = await request.post("/api/auth/login", { data: { email, password: PASSWORD } });
+    expect(old.status()).toBe(401);
+  } finally {
+    await a.context.close();
+    await b.context.close();
+  }
+});

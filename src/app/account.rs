@@ -5,7 +5,8 @@
 //! as data; a sign-in then loads the home page afresh, since the whole page changes).
 
 use super::server_fns::{
-    devices_overview, DevicesData, EndDevice, EndOtherDevices, Login, Reauth, Register,
+    devices_overview, ChangePassword, DevicesData, EndDevice, EndOtherDevices, Login, Reauth,
+    Register,
 };
 use super::{use_me, use_prefs};
 use crate::error::ApiError;
@@ -172,12 +173,14 @@ pub fn DevicesPage() -> impl IntoView {
     let end_one = ServerAction::<EndDevice>::new();
     let end_others = ServerAction::<EndOtherDevices>::new();
     let reauth = ServerAction::<Reauth>::new();
+    let change = ServerAction::<ChangePassword>::new();
     let data = Resource::new(
         move || {
             (
                 end_one.version().get(),
                 end_others.version().get(),
                 reauth.version().get(),
+                change.version().get(),
             )
         },
         |_| devices_overview(),
@@ -194,6 +197,9 @@ pub fn DevicesPage() -> impl IntoView {
         if matches!(reauth.value().get(), Some(Ok(()))) {
             return Some(t(lang, Key::Reauthenticated));
         }
+        if matches!(change.value().get(), Some(Ok(()))) {
+            return Some(t(lang, Key::PasswordChanged));
+        }
         let q = query.read();
         if q.get("ended").is_some() {
             Some(t(lang, Key::DeviceSignedOut))
@@ -201,22 +207,30 @@ pub fn DevicesPage() -> impl IntoView {
             Some(t(lang, Key::OthersSignedOut))
         } else if q.get("confirmed").is_some() {
             Some(t(lang, Key::Reauthenticated))
+        } else if q.get("password").is_some() {
+            Some(t(lang, Key::PasswordChanged))
         } else {
             None
         }
     };
     let alert = move || {
         let lang = prefs.lang();
-        [
-            end_one.value().get(),
-            end_others.value().get(),
-            reauth.value().get(),
-        ]
-        .into_iter()
-        .flatten()
-        .find_map(|r| r.err())
-        .map(|e| t(lang, error_key(&e.code)))
-        .or_else(|| query.read().get("error").map(|c| t(lang, error_key(&c))))
+        // A wrong password typed into a form is "not correct"; a sign-in too old for
+        // signing devices out is "confirm your password first".
+        let typed = |r: Option<Result<(), ApiError>>| {
+            r.and_then(Result::err).map(|e| match e.code.as_str() {
+                "reauthentication_required" => Key::ErrWrongPassword,
+                code => error_key(code),
+            })
+        };
+        let untyped =
+            |r: Option<Result<(), ApiError>>| r.and_then(Result::err).map(|e| error_key(&e.code));
+        typed(reauth.value().get())
+            .or_else(|| typed(change.value().get()))
+            .or_else(|| untyped(end_one.value().get()))
+            .or_else(|| untyped(end_others.value().get()))
+            .map(|key| t(lang, key))
+            .or_else(|| query.read().get("error").map(|c| t(lang, error_key(&c))))
     };
 
     view! {
@@ -234,6 +248,19 @@ pub fn DevicesPage() -> impl IntoView {
                     })
             }}
         </Suspense>
+        <section class="change-password" aria-labelledby="password-heading">
+            <h2 id="password-heading">{prefs.text(Key::ChangePassword)}</h2>
+            <ActionForm action=change attr:class="stack">
+                <label for="current_password">{prefs.text(Key::CurrentPassword)}</label>
+                <input id="current_password" name="current_password" type="password"
+                    autocomplete="current-password" required />
+                <label for="new_password">{prefs.text(Key::NewPassword)}</label>
+                <input id="new_password" name="new_password" type="password"
+                    autocomplete="new-password" required aria-describedby="new-password-hint" />
+                <small id="new-password-hint">{prefs.text(Key::PasswordHint)}</small>
+                <button type="submit">{prefs.text(Key::ChangePassword)}</button>
+            </ActionForm>
+        </section>
     }
 }
 

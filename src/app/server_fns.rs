@@ -365,6 +365,28 @@ pub async fn end_other_devices() -> Result<(), ApiError> {
     )
 }
 
+/// Changes the password from the devices page; every other device is signed out.
+#[server(prefix = "/api/fn", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    context::reply(
+        async move {
+            let (state, mut visitor, _) = context::request()?;
+            let result = crate::web::ops::change_password(
+                &state,
+                &mut visitor,
+                &current_password,
+                &new_password,
+            )
+            .await;
+            context::back_to_devices(result, "password")
+        }
+        .await,
+    )
+}
+
 /// Confirms the password (re-authentication) from the devices page.
 #[server(prefix = "/api/fn", endpoint = "reauth")]
 pub async fn reauth(password: String) -> Result<(), ApiError> {

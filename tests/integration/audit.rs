@@ -288,3 +288,51 @@ async fn guests_are_sent_from_devices_to_login_and_users_from_login_home() {
     assert!(html.contains("This device"), "{html}");
     assert!(html.contains("Sign out all other devices"));
 }
+
+#[tokio::test]
+async fn the_password_form_works_without_javascript() {
+    let app = TestApp::new().await;
+    let mut laptop = app.client();
+    laptop.register("ann@example.com", PW).await;
+    let mut phone = app.client();
+    phone.login("ann@example.com", PW).await;
+    let form = |c: &crate::harness::Client, body: &str| {
+        c.request(Method::POST, "/api/fn/change_password")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let res = laptop
+        .send(form(
+            &laptop,
+            "current_password=wrong+one+here&new_password=brand+new+one",
+        ))
+        .await;
+    assert_eq!(
+        res.headers[header::LOCATION],
+        "/devices?error=reauthentication_required"
+    );
+    assert_eq!(phone.get("/api/auth/me").await.status, StatusCode::OK);
+
+    let res = laptop
+        .send(form(
+            &laptop,
+            "current_password=correct+horse+battery&new_password=brand+new+one",
+        ))
+        .await;
+    assert_eq!(res.headers[header::LOCATION], "/devices?password=1");
+    assert_eq!(
+        phone.get("/api/auth/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let page = laptop.get("/devices?password=1").await.text();
+    assert!(page.contains("Your password was changed."));
+    assert_eq!(
+        app.client()
+            .login("ann@example.com", "brand new one")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
