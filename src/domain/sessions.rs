@@ -381,13 +381,24 @@ impl Sessions {
             .filter(|s| select(s))
             .map(|s| s.hash)
             .collect();
-        if chosen.is_empty() {
+        self.end_all(&chosen, reason, now, origin).await
+    }
+
+    /// Ends these sessions (evicting them from the cache first), returning the ids ended.
+    async fn end_all(
+        &self,
+        hashes: &[TokenHash],
+        reason: EndReason,
+        now: Millis,
+        origin: Option<&Origin>,
+    ) -> Result<Vec<String>> {
+        if hashes.is_empty() {
             return Ok(vec![]);
         }
-        for hash in &chosen {
+        for hash in hashes {
             self.cache.end(hash, now);
         }
-        let ended = store::sessions::end(&self.db, &chosen, reason, now, origin).await?;
+        let ended = store::sessions::end(&self.db, hashes, reason, now, origin).await?;
         Ok(ended.into_iter().map(|e| e.public_id).collect())
     }
 
@@ -413,18 +424,8 @@ impl Sessions {
         let mut ordered: Vec<&UserSession> =
             live.iter().filter(|s| s.record.public_id == keep).collect();
         ordered.extend(live.iter().filter(|s| s.record.public_id != keep));
-        let evict: Vec<String> = ordered[max.max(1)..]
-            .iter()
-            .map(|s| s.record.public_id.clone())
-            .collect();
-        self.end_for_user(
-            user_id,
-            |s| evict.contains(&s.record.public_id),
-            EndReason::Evicted,
-            now,
-            None,
-        )
-        .await
+        let evict: Vec<TokenHash> = ordered[max.max(1)..].iter().map(|s| s.hash).collect();
+        self.end_all(&evict, EndReason::Evicted, now, None).await
     }
 
     /// Deletes every expired session; run periodically by the server. Returns how many.
