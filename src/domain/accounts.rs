@@ -145,6 +145,9 @@ pub struct Accounts {
     db: Db,
     admin_emails: Arc<Vec<String>>,
     hashing: Arc<Semaphore>,
+    /// How many password verifications ran (real or dummy): the work that makes an unknown
+    /// email cost what a wrong password costs, counted so tests can check it exactly.
+    verifications: Arc<std::sync::atomic::AtomicU64>,
     dummy_hash: Arc<OnceCell<String>>,
 }
 
@@ -154,6 +157,7 @@ impl Accounts {
             db,
             admin_emails: Arc::new(admin_emails),
             hashing: Arc::new(Semaphore::new(MAX_CONCURRENT_HASHES)),
+            verifications: Default::default(),
             dummy_hash: Arc::new(OnceCell::new()),
         }
     }
@@ -182,6 +186,8 @@ impl Accounts {
         };
         let _permit = self.hashing.acquire().await.map_err(unavailable)?;
         let password = password.to_string();
+        self.verifications
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let ok = tokio::task::spawn_blocking(move || {
             PasswordHash::new(&hash)
                 .map(|parsed| {
@@ -194,6 +200,12 @@ impl Accounts {
         .await
         .map_err(unavailable)?;
         Ok(ok && real)
+    }
+
+    /// How many password verifications have run since start.
+    pub fn verifications(&self) -> u64 {
+        self.verifications
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Computes the dummy hash now, so that not even the first sign-in with an unknown

@@ -112,32 +112,19 @@ async fn unknown_email_and_wrong_password_answer_alike() {
     assert_eq!(wrong.body, malformed.body);
     assert!(c.session_token().is_none(), "no session was started");
 
-    // Alike in time too: both verify one argon2 hash. Compare medians of a few tries, with
-    // a wide margin (this is a debug build on a shared machine); a missing dummy hash would
-    // make the unknown email ~100x faster.
-    async fn median(c: &mut crate::harness::Client, email: &str) -> std::time::Duration {
-        let mut times = vec![];
-        for _ in 0..3 {
-            let start = std::time::Instant::now();
-            let res = c.login(email, "wrong password").await;
-            assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-            times.push(start.elapsed());
-        }
-        times.sort();
-        times[1]
+    // Alike in time too, because alike in work: each failure, whatever its cause, ran
+    // exactly one argon2id verification (against a dummy hash when there is no account).
+    // Counting the work is exact where timing it would be at the mercy of a busy machine;
+    // the seconds are measured outside the tests (see the issue note).
+    let before = app.state.accounts.verifications();
+    for email in ["ann@example.com", "nobody@example.com", "not an email"] {
+        let res = c.login(email, "wrong password").await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED);
     }
-    let app = TestApp::new().await;
-    // `squid serve` prepares the dummy hash before it listens; do as it does.
-    app.state.accounts.warm_up().await.unwrap();
-    app.client().register("bob@example.com", PW).await;
-    let mut c = app.client();
-    let known = median(&mut c, "bob@example.com").await;
-    let unknown = median(&mut c, "carol@example.com").await;
-    let ratio = unknown.as_secs_f64() / known.as_secs_f64();
-    assert!(
-        (0.33..3.0).contains(&ratio),
-        "known {known:?}, unknown {unknown:?}"
-    );
+    assert_eq!(app.state.accounts.verifications() - before, 3);
+    let res = c.login("ann@example.com", PW).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(app.state.accounts.verifications() - before, 4);
 }
 
 #[tokio::test]
