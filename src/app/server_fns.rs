@@ -227,8 +227,8 @@ pub async fn session_overview(page: u32) -> Result<Option<SessionPageData>, ApiE
 pub async fn end_session() -> Result<(), ApiError> {
     context::reply(
         async move {
-            let (_, mut visitor, session) = context::request()?;
-            crate::web::ops::end_session(&session, &mut visitor).await?;
+            let (state, mut visitor, session) = context::request()?;
+            crate::web::ops::end_session(&state, &session, &mut visitor).await?;
             if context::is_form_post() {
                 leptos_axum::redirect("/session?ended=1");
             }

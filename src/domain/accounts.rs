@@ -265,26 +265,30 @@ impl Accounts {
         }
     }
 
-    /// Checks an email and password. Unknown email and wrong password both give
-    /// `InvalidCredentials` (and an audited `login_failed`); five failures in the window
-    /// give `RateLimited`, whatever the password.
+    /// Checks an email and password, returning the account with its stored preferences.
+    /// Unknown email and wrong password both give `InvalidCredentials` (and an audited
+    /// `login_failed`); five failures in the window give `RateLimited`, whatever the
+    /// password.
     pub async fn authenticate(
         &self,
         email: &str,
         password: &str,
         now: Millis,
         origin: &Origin,
-    ) -> Result<Account> {
+    ) -> Result<(Account, Option<Preferences>)> {
         // A malformed email cannot have an account; answer as for any unknown one, after
         // the same work, so the shape of the input reveals nothing either.
         let email = email.trim().to_lowercase();
         self.reserve_attempt(&email, now).await?;
-        let account = store::users::find_by_email(&self.db, &email).await?;
+        let found = store::users::find_by_email(&self.db, &email).await?;
         let ok = self
-            .verify(account.as_ref().map(|a| a.password_hash.as_str()), password)
+            .verify(
+                found.as_ref().map(|(a, _)| a.password_hash.as_str()),
+                password,
+            )
             .await?;
-        match account {
-            Some(mut account) if ok => {
+        match found {
+            Some((mut account, prefs)) if ok => {
                 store::users::clear_attempts(&self.db, &email_key(&email)).await?;
                 // ADMIN_EMAILS grants the role at sign-in, so adding an email takes effect
                 // without a migration.
@@ -292,12 +296,12 @@ impl Accounts {
                     store::users::set_role(&self.db, &email, "admin").await?;
                     account.role = "admin".into();
                 }
-                Ok(account)
+                Ok((account, prefs))
             }
-            account => {
+            found => {
                 let event = AuditEvent::new(
                     AuditKind::LoginFailed,
-                    account.map(|a| a.id),
+                    found.map(|(a, _)| a.id),
                     now,
                     origin.clone(),
                 );
@@ -363,10 +367,20 @@ impl Accounts {
         Ok(store::users::find_with_preferences(&self.db, id).await?)
     }
 
-    /// Replaces the password (already confirmed by the caller).
-    pub async fn set_password(&self, account: &Account, new_password: &str) -> Result<()> {
-        validate_password("newPassword", new_password)?;
-        let hash = self.hash_password(new_password).await?;
+    /// Replaces the password once the current one is confirmed. The new one is checked
+    /// first, so a mistyped new password neither costs a throttle attempt nor changes
+    /// anything. Ending the user's other sessions is the caller's part.
+    pub async fn change_password(
+        &self,
+        account: &Account,
+        current: &str,
+        new: &str,
+        now: Millis,
+        origin: &Origin,
+    ) -> Result<()> {
+        validate_password("newPassword", new)?;
+        self.confirm_password(account, current, now, origin).await?;
+        let hash = self.hash_password(new).await?;
         store::users::set_password(&self.db, &account.id, &hash).await?;
         Ok(())
     }

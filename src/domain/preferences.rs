@@ -175,16 +175,24 @@ pub fn from_cookie_value(value: &str) -> Option<Preferences> {
     if version != "v1" || parts.next().is_some() {
         return None;
     }
-    let theme = Theme::ALL.into_iter().find(|t| t.as_str() == theme)?;
-    let notifications = Notifications::ALL
-        .into_iter()
-        .find(|n| n.as_str() == notifications)?;
-    let language = Language::ALL.into_iter().find(|l| l.code() == language)?;
+    from_codes(theme, notifications, language, PreferenceSource::Cookie)
+}
+
+/// Preferences from their exact codes (`dark`, `enabled`, `en`), as the cookie and the
+/// account store them; `None` if any is not one of ours.
+pub fn from_codes(
+    theme: &str,
+    notifications: &str,
+    language: &str,
+    source: PreferenceSource,
+) -> Option<Preferences> {
     Some(Preferences {
-        theme,
-        notifications,
-        language,
-        source: PreferenceSource::Cookie,
+        theme: Theme::ALL.into_iter().find(|t| t.as_str() == theme)?,
+        notifications: Notifications::ALL
+            .into_iter()
+            .find(|n| n.as_str() == notifications)?,
+        language: Language::ALL.into_iter().find(|l| l.code() == language)?,
+        source,
     })
 }
 

@@ -2,21 +2,34 @@
 
 use super::Db;
 use crate::domain::accounts::Account;
-use crate::domain::Millis;
-use crate::model::{Language, Notifications, PreferenceSource, Preferences, Theme};
+use crate::domain::{preferences, Millis};
+use crate::model::{PreferenceSource, Preferences};
 use sqlx::Row;
 
-const ACCOUNT_COLUMNS: &str = "id, email, password_hash, display_name, role, created_at";
+/// An account row joined with its preferences row (if any): the one shape every lookup
+/// returns, so a sign-in gets the preferences it must apply without a second query.
+const ACCOUNT_WITH_PREFERENCES: &str =
+    "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at,
+            p.theme, p.notifications, p.language
+       FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id";
 
-fn account(r: &sqlx::sqlite::SqliteRow) -> Account {
-    Account {
+fn account_with_preferences(r: &sqlx::sqlite::SqliteRow) -> (Account, Option<Preferences>) {
+    let account = Account {
         id: r.get(0),
         email: r.get(1),
         password_hash: r.get(2),
         display_name: r.get(3),
         role: r.get(4),
         created_at: r.get(5),
-    }
+    };
+    let codes: (Option<String>, Option<String>, Option<String>) = (r.get(6), r.get(7), r.get(8));
+    let prefs = match codes {
+        (Some(t), Some(n), Some(l)) => {
+            preferences::from_codes(&t, &n, &l, PreferenceSource::Account)
+        }
+        _ => None,
+    };
+    (account, prefs)
 }
 
 /// Inserts a new account; false when the email is taken.
@@ -36,54 +49,29 @@ pub async fn insert(db: &Db, a: &Account) -> Result<bool, sqlx::Error> {
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn find_by_email(db: &Db, email: &str) -> Result<Option<Account>, sqlx::Error> {
-    let row = sqlx::query(&format!(
-        "SELECT {ACCOUNT_COLUMNS} FROM users WHERE email = ?"
-    ))
-    .bind(email)
-    .fetch_optional(&db.primary)
-    .await?;
-    Ok(row.as_ref().map(account))
+/// The account with this (normalised) email, with its stored preferences.
+pub async fn find_by_email(
+    db: &Db,
+    email: &str,
+) -> Result<Option<(Account, Option<Preferences>)>, sqlx::Error> {
+    let row = sqlx::query(&format!("{ACCOUNT_WITH_PREFERENCES} WHERE u.email = ?"))
+        .bind(email)
+        .fetch_optional(&db.primary)
+        .await?;
+    Ok(row.as_ref().map(account_with_preferences))
 }
 
-/// An account and its stored preferences, in one query (this runs on every request of a
-/// signed-in user).
+/// The account behind an id, with its stored preferences (this runs on every request of
+/// a signed-in user).
 pub async fn find_with_preferences(
     db: &Db,
     id: &str,
 ) -> Result<Option<(Account, Option<Preferences>)>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at,
-                p.theme, p.notifications, p.language
-           FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id
-          WHERE u.id = ?",
-    )
-    .bind(id)
-    .fetch_optional(&db.primary)
-    .await?;
-    Ok(row.map(|r| {
-        let theme: Option<String> = r.get(6);
-        let notifications: Option<String> = r.get(7);
-        let language: Option<String> = r.get(8);
-        let prefs = match (theme, notifications, language) {
-            (Some(t), Some(n), Some(l)) => Some(Preferences {
-                theme: if t == "dark" {
-                    Theme::Dark
-                } else {
-                    Theme::Light
-                },
-                notifications: if n == "disabled" {
-                    Notifications::Disabled
-                } else {
-                    Notifications::Enabled
-                },
-                language: Language::parse(&l).unwrap_or_default(),
-                source: PreferenceSource::Account,
-            }),
-            _ => None,
-        };
-        (account(&r), prefs)
-    }))
+    let row = sqlx::query(&format!("{ACCOUNT_WITH_PREFERENCES} WHERE u.id = ?"))
+        .bind(id)
+        .fetch_optional(&db.primary)
+        .await?;
+    Ok(row.as_ref().map(account_with_preferences))
 }
 
 pub async fn set_password(db: &Db, id: &str, hash: &str) -> Result<(), sqlx::Error> {

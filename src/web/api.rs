@@ -159,10 +159,11 @@ async fn get_session(
 }
 
 async fn end_session(
+    State(state): State<AppState>,
     session: Session,
     Extension(mut visitor): Extension<Visitor>,
 ) -> Result<StatusCode, ApiError> {
-    ops::end_session(&session, &mut visitor).await?;
+    ops::end_session(&state, &session, &mut visitor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

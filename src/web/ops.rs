@@ -25,6 +25,24 @@ pub fn session_error(e: tower_sessions::session::Error) -> ApiError {
     ApiError::unavailable()
 }
 
+/// Ends `old` for `reason` (audited with the request's `origin` where the reason calls for
+/// it), then lets tower-sessions drop its id, so the response expires the cookie or the
+/// next `insert` draws a new token. Every end a request causes goes through here.
+pub async fn retire(
+    state: &AppState,
+    session: &Session,
+    old: &LiveSession,
+    reason: EndReason,
+    origin: Option<&crate::domain::audit::Origin>,
+) -> Result<(), ApiError> {
+    state
+        .sessions
+        .end_from(&old.token, reason, now_millis(), origin)
+        .await?;
+    // The row is gone already; tower-sessions' own delete finds nothing to do.
+    session.flush().await.map_err(session_error)
+}
+
 /// The visitor's live session, or `401 no_session`.
 pub fn live(visitor: &Visitor) -> Result<&LiveSession, ApiError> {
     visitor.session.as_ref().ok_or_else(ApiError::no_session)
@@ -43,13 +61,11 @@ pub async fn start_session(
         .map(|s| (s.record.user_id.clone(), s.record.auth_at));
     if let Some(old) = visitor.session.take() {
         // A signed-in user's session is replaced, not signed out: no `logout` in the audit.
-        if old.record.user_id.is_some() {
-            state
-                .sessions
-                .end(&old.token, EndReason::Rotated, now_millis())
-                .await?;
-        }
-        session.flush().await.map_err(session_error)?;
+        let reason = match old.record.user_id {
+            Some(_) => EndReason::Rotated,
+            None => EndReason::Ended,
+        };
+        retire(state, session, &old, reason, None).await?;
     }
     let (user_id, auth_at) = carried.unwrap_or_default();
     new_session(session, visitor, user_id, auth_at).await
@@ -85,11 +101,18 @@ async fn new_session(
     Ok(live)
 }
 
-/// Ends the visitor's session, if any; its cookie is expired on the way out.
-pub async fn end_session(session: &Session, visitor: &mut Visitor) -> Result<(), ApiError> {
-    if visitor.session.take().is_some() {
-        session.flush().await.map_err(session_error)?;
+/// Ends the visitor's session, if any (and with it a sign-in); its cookie is expired on
+/// the way out.
+pub async fn end_session(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+) -> Result<(), ApiError> {
+    if let Some(live) = visitor.session.take() {
+        let origin = visitor.origin();
+        retire(state, session, &live, EndReason::Ended, Some(&origin)).await?;
     }
+    visitor.account = None;
     Ok(())
 }
 
@@ -297,18 +320,10 @@ pub async fn login(
     email: &str,
     password: &str,
 ) -> Result<SignedIn, ApiError> {
-    let (account, prefs) = {
-        let account = state
-            .accounts
-            .authenticate(email, password, now_millis(), &visitor.origin())
-            .await?;
-        let prefs = state
-            .accounts
-            .find(&account.id)
-            .await?
-            .and_then(|(_, prefs)| prefs);
-        (account, prefs)
-    };
+    let (account, prefs) = state
+        .accounts
+        .authenticate(email, password, now_millis(), &visitor.origin())
+        .await?;
     sign_in(state, session, visitor, account, prefs).await
 }
 
@@ -331,18 +346,13 @@ async fn sign_in(
             Some(other) if *other != account.id => EndReason::SignedOut,
             _ => EndReason::Rotated,
         };
-        state
-            .sessions
-            .end_from(&old.token, reason, now, Some(&visitor.origin()))
-            .await?;
+        retire(state, session, &old, reason, Some(&visitor.origin())).await?;
         if old.record.user_id.is_none() {
             state
                 .sessions
                 .adopt_history(&old.record.public_id, &account.id)
                 .await?;
         }
-        // The row is gone already; this only lets tower-sessions issue a new id.
-        session.flush().await.map_err(session_error)?;
     }
     let live = new_session(session, visitor, Some(account.id.clone()), Some(now)).await?;
     state
@@ -386,16 +396,8 @@ pub async fn logout(
     visitor: &mut Visitor,
 ) -> Result<(), ApiError> {
     if let Some(live) = visitor.session.take() {
-        state
-            .sessions
-            .end_from(
-                &live.token,
-                EndReason::SignedOut,
-                now_millis(),
-                Some(&visitor.origin()),
-            )
-            .await?;
-        session.flush().await.map_err(session_error)?;
+        let origin = visitor.origin();
+        retire(state, session, &live, EndReason::SignedOut, Some(&origin)).await?;
     }
     visitor.account = None;
     Ok(())
@@ -433,13 +435,11 @@ pub async fn change_password(
     new: &str,
 ) -> Result<(), ApiError> {
     let account = account(visitor)?.clone();
-    crate::domain::accounts::validate_password("newPassword", new)?;
     let now = now_millis();
     state
         .accounts
-        .confirm_password(&account, current, now, &visitor.origin())
+        .change_password(&account, current, new, now, &visitor.origin())
         .await?;
-    state.accounts.set_password(&account, new).await?;
     let live = live(visitor)?.clone();
     state
         .sessions
@@ -478,11 +478,7 @@ pub async fn reauth(
         .session
         .take()
         .ok_or_else(ApiError::unauthenticated)?;
-    state
-        .sessions
-        .end_from(&old.token, EndReason::Rotated, now, None)
-        .await?;
-    session.flush().await.map_err(session_error)?;
+    retire(state, session, &old, EndReason::Rotated, None).await?;
     new_session(session, visitor, Some(account.id.clone()), Some(now)).await?;
     audit(state, visitor, AuditKind::Reauth, now, None).await
 }

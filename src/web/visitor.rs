@@ -79,11 +79,7 @@ pub async fn visitor(
             )
         });
 
-    let origin = Origin {
-        ip: ip.clone(),
-        user_agent: Some(user_agent.clone()),
-    };
-    let live = match resolve_session(&state, &session, &user_agent, &origin).await {
+    let live = match resolve_session(&state, &session, &user_agent, &ip).await {
         Ok(live) => live,
         Err(e) => return e.into_response(),
     };
@@ -113,11 +109,12 @@ pub async fn visitor(
             // The account is gone (erased elsewhere): the session goes with it.
             Ok(None) => {
                 if let Some(live) = visitor.session.take() {
-                    let _ = state
-                        .sessions
-                        .end(&live.token, EndReason::Revoked, now_millis())
-                        .await;
-                    let _ = session.flush().await;
+                    if let Err(e) =
+                        ops::retire(&state, &session, &live, EndReason::Revoked, None).await
+                    {
+                        // The request goes on as a guest's; the sweeper ends the row later.
+                        tracing::warn!(error = %e, "could not end the session of a gone account");
+                    }
                 }
             }
             Err(e) => return ApiError::from(e).into_response(),
@@ -144,7 +141,7 @@ async fn resolve_session(
     state: &AppState,
     session: &Session,
     user_agent: &str,
-    origin: &Origin,
+    ip: &Option<String>,
 ) -> Result<Option<LiveSession>, ApiError> {
     let Some(record) = session
         .get::<SessionRecord>(RECORD_KEY)
@@ -161,11 +158,19 @@ async fn resolve_session(
     if record.user_agent != user_agent {
         // Hijack defence: a token presented by another browser is dead on the spot.
         tracing::warn!(session = %token.hash().short(), "user agent changed mid-session; ending it");
-        state
-            .sessions
-            .end_from(&token, EndReason::UserAgentChanged, now, Some(origin))
-            .await?;
-        session.flush().await.map_err(ops::session_error)?;
+        let hijacked = LiveSession { token, record };
+        ops::retire(
+            state,
+            session,
+            &hijacked,
+            EndReason::UserAgentChanged,
+            // The request that presented it: the audit names the other browser.
+            Some(&Origin {
+                ip: ip.clone(),
+                user_agent: Some(user_agent.to_string()),
+            }),
+        )
+        .await?;
         return Ok(None);
     }
     let record = state.sessions.touch(&token, record, now).await?;
