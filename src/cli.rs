@@ -21,6 +21,8 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Apply the retention policy once (DATA_RETENTION_DAYS) and print what was deleted.
+    Purge,
     /// Change an account's role.
     Admin {
         #[command(subcommand)]
@@ -54,6 +56,17 @@ pub async fn admin(config: &Config, db: Db, action: &AdminAction) -> Result<Stri
     }
 }
 
+/// `squid purge`: deletes what is older than `DATA_RETENTION_DAYS` and returns the lines
+/// to print, one per table.
+pub async fn purge(config: &Config, db: Db) -> Result<Vec<String>, String> {
+    let retention = crate::domain::retention::Retention::new(db, config.data_retention_days);
+    let report = retention
+        .purge(crate::domain::now_millis())
+        .await
+        .map_err(|e| format!("DATABASE_URL: purge failed: {e}"))?;
+    Ok(report.lines(config.data_retention_days))
+}
+
 /// Opens the database named by the configuration, naming `DATABASE_URL` on failure.
 pub async fn open_database(config: &Config) -> Result<Db, String> {
     let db = Db::connect(&config.database_url)
@@ -72,6 +85,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Admin { action } => {
             let db = open_database(&config).await?;
             println!("{}", admin(&config, db, &action).await?);
+            Ok(())
+        }
+        Command::Purge => {
+            let db = open_database(&config).await?;
+            for line in purge(&config, db).await? {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -20,6 +20,25 @@ fn bad(var: &'static str, message: impl Into<String>) -> ConfigError {
     }
 }
 
+/// `CONSENT_POLICY_VERSION`: default `1`; up to 64 letters, digits, `.`, `-` or `_`
+/// (`2026-11`, `v3.1`), since it is shown to users and kept with every consent record.
+fn policy_version(value: Option<String>) -> Result<String, ConfigError> {
+    let Some(v) = value else {
+        return Ok("1".to_string());
+    };
+    let fine = v.len() <= 64
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if fine {
+        Ok(v)
+    } else {
+        Err(bad(
+            "CONSENT_POLICY_VERSION",
+            format!("\"{v}\" is not a version such as 2 or 2026-11 (letters, digits, '.', '-', '_'; 64 at most)"),
+        ))
+    }
+}
+
 /// Where the key that signs the preferences cookie comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CookieKeySource {
@@ -43,6 +62,8 @@ pub struct Config {
     pub data_retention_days: u32,
     pub admin_emails: Vec<String>,
     pub reauth_window_secs: u64,
+    /// The version of the consent policy in force; a new one asks every user again.
+    pub consent_policy_version: String,
 }
 
 impl Config {
@@ -123,6 +144,7 @@ impl Config {
                 })
                 .unwrap_or_default(),
             reauth_window_secs: positive(&var, "REAUTH_WINDOW_SECS", 900)?,
+            consent_policy_version: policy_version(var("CONSENT_POLICY_VERSION"))?,
         })
     }
 
@@ -259,6 +281,13 @@ mod tests {
             CookieKeySource::File("squid.db.cookie-key".into())
         );
         assert_eq!(c.session_cookie_name(), "squid_session");
+        assert_eq!(c.consent_policy_version, "1");
+        assert_eq!(
+            load(&[("CONSENT_POLICY_VERSION", "2026-11")])
+                .unwrap()
+                .consent_policy_version,
+            "2026-11"
+        );
     }
 
     #[test]
@@ -283,6 +312,10 @@ mod tests {
             (vec![("APP_ENV", "staging")], "APP_ENV"),
             (vec![("COOKIE_KEY", "c2hvcnQ=")], "COOKIE_KEY"),
             (vec![("COOKIE_KEY", "not base64 !!")], "COOKIE_KEY"),
+            (
+                vec![("CONSENT_POLICY_VERSION", "two words")],
+                "CONSENT_POLICY_VERSION",
+            ),
         ] {
             let err = load(&pairs).unwrap_err();
             assert_eq!(err.var, var, "{pairs:?}");

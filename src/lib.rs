@@ -2,8 +2,9 @@
 //!
 //! A session and personalisation server: sessions for guests and signed-in users on several
 //! devices, preferences applied to every page from the server, tracking of what a session
-//! visits and does, and an audit trail of security events. One crate, built twice by cargo-leptos: the server (`ssr`) and the
-//! browser part that hydrates the pages (`hydrate`).
+//! visits and does, an audit trail of security events, and the user's rights over their data
+//! (consent, export, erasure, retention). One crate, built twice by cargo-leptos: the server
+//! (`ssr`) and the browser part that hydrates the pages (`hydrate`).
 //!
 //! ## Map
 //!
@@ -12,9 +13,9 @@
 //! - [`error`]: [`error::ApiError`], the one error shape clients see, and the single
 //!   mapping from domain errors to it.
 //! - [`i18n`]: every string of the pages in English, Spanish, French and German.
-//! - [`app`]: the Leptos app: shell, router, navigation, pages ([`app::pages`], and the
-//!   account pages in [`app::account`]) and the server functions they call
-//!   ([`app::server_fns`]).
+//! - [`app`]: the Leptos app: shell, router, navigation, pages ([`app::pages`], the
+//!   account pages in [`app::account`], the privacy page and consent prompt in
+//!   [`app::privacy`]) and the server functions they call ([`app::server_fns`]).
 //!
 //! Server only (`ssr`):
 //! - `config`: the environment variables of `API.md`, validated.
@@ -23,16 +24,19 @@
 //!   kept in-process, with tombstones), `domain::accounts` (validation, argon2id hashing,
 //!   the sign-in throttle, roles), `domain::audit` (security events),
 //!   `domain::preferences` (defaults, validation, cookie form), `domain::tracking` (page
-//!   views and actions through a group-commit writer, activity).
+//!   views and actions through a group-commit writer, activity), `domain::consent`
+//!   (consent records under a policy version), `domain::privacy` (the export and
+//!   erasure), `domain::retention` (deleting what is older than `DATA_RETENTION_DAYS`).
 //! - `store`: all SQL, one module per store (`store::sessions`, `store::users`,
-//!   `store::audit`, `store::tracking`), over one SQLite file (`store::Db`: a primary
-//!   connection and a reports pool); the schema, triggers included, is in `migrations/`.
+//!   `store::audit`, `store::tracking`, `store::consent`, `store::privacy`,
+//!   `store::retention`), over one SQLite file (`store::Db`: a primary connection and a
+//!   reports pool); the schema, triggers included, is in `migrations/`.
 //! - `web`: axum: `web::api` (the JSON routes), `web::ops` (the operations both the
 //!   routes and the server functions call), `web::visitor` (who is asking: session,
 //!   account and preferences), `web::guard` (CSRF, cache and security headers, the
 //!   Content-Security-Policy), `web::session_store` (our tower-sessions store),
 //!   `web::cookies` (the signed preferences cookie).
-//! - `cli`: the `squid` command line (`serve`, `migrate`, `admin grant|revoke`).
+//! - `cli`: the `squid` command line (`serve`, `migrate`, `purge`, `admin grant|revoke`).
 
 pub mod app;
 pub mod error;

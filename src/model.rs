@@ -240,6 +240,79 @@ pub struct AuditEntry {
     pub details: Option<serde_json::Value>,
 }
 
+/// A kind of consent (`type` in the API).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConsentType {
+    /// First-party, aggregate-only audience measurement: on until the user objects.
+    Analytics,
+    /// Marketing: off until the user opts in.
+    Marketing,
+}
+
+impl ConsentType {
+    pub const ALL: [ConsentType; 2] = [ConsentType::Analytics, ConsentType::Marketing];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentType::Analytics => "analytics",
+            ConsentType::Marketing => "marketing",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ConsentType> {
+        ConsentType::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// What holds until the user chooses.
+    pub fn default_granted(self) -> bool {
+        matches!(self, ConsentType::Analytics)
+    }
+}
+
+/// The state of one kind of consent (an item of `GET /api/consent`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentItem {
+    #[serde(rename = "type")]
+    pub kind: ConsentType,
+    pub granted: bool,
+    /// The policy version the choice was made under (the current one for a default).
+    pub version: String,
+    /// When the choice was made; `None` for a choice never made (the default holds).
+    pub updated_at: Option<String>,
+}
+
+/// `GET /api/consent`: the policy in force and the state of each kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentState {
+    pub policy_version: String,
+    pub items: Vec<ConsentItem>,
+}
+
+impl ConsentState {
+    pub fn granted(&self, kind: ConsentType) -> bool {
+        self.items
+            .iter()
+            .find(|i| i.kind == kind)
+            .map_or(kind.default_granted(), |i| i.granted)
+    }
+}
+
+/// One choice as kept (an item of `GET /api/consent/history`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentRecord {
+    #[serde(rename = "type")]
+    pub kind: ConsentType,
+    pub granted: bool,
+    pub version: String,
+    pub at: String,
+    /// How it was made: `api`, `privacy_page` or `prompt`.
+    pub method: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

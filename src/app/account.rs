@@ -29,7 +29,7 @@ pub fn error_key(code: &str) -> Key {
 
 /// On the server: sends a visitor who may not open this page elsewhere (guests to
 /// `/login`, the signed-in away from the sign-in pages to `/`).
-fn redirect_unless(signed_in: bool) {
+pub(super) fn redirect_unless(signed_in: bool) {
     let me = use_me();
     if me.0.get_untracked().is_some() != signed_in {
         // A real 302 whatever the request accepts (`leptos_axum::redirect` gives one only
@@ -45,7 +45,7 @@ fn redirect_unless(signed_in: bool) {
 
 /// The error to show: of the action just run (JavaScript), else of the redirect (`?error=`).
 /// `outcome` is `None` before the action ran, else the error code it failed with, if any.
-fn error_message(
+pub(super) fn error_message(
     outcome: impl Fn() -> Option<Option<String>> + Copy + 'static,
 ) -> impl Fn() -> Option<&'static str> + Copy {
     let prefs = use_prefs();

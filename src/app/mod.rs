@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod pages;
+pub mod privacy;
 pub mod server_fns;
 
 use crate::i18n::{t, Key};
@@ -19,6 +20,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
 use pages::{HomePage, NotFound, PreferencesPage, SessionPage};
+use privacy::{ConsentPrompt, PrivacyPage};
 use server_fns::Logout;
 
 /// The app's pages: path and the name a visit is recorded under.
@@ -29,6 +31,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/register", "register"),
     ("/login", "login"),
     ("/devices", "devices"),
+    ("/privacy", "privacy"),
 ];
 
 /// The recorded name of the page at `path`, if it is one of the app's pages.
@@ -124,6 +127,39 @@ fn initial_user() -> Option<String> {
     }
 }
 
+/// The consent policy version a signed-in user has yet to make their choices under, or
+/// `None` when nothing is due (and for guests). While it is `Some`, every page asks.
+#[derive(Clone, Copy)]
+pub struct ConsentDue(pub RwSignal<Option<String>>);
+
+pub fn use_consent_due() -> ConsentDue {
+    expect_context::<ConsentDue>()
+}
+
+/// On the server from the request's visitor, in the browser from `<html data-consent-due>`.
+fn initial_consent_due() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    {
+        let state = use_context::<crate::web::AppState>()?;
+        use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::web::Visitor>()
+                    .map(|v| v.consent_due)
+            })
+            .filter(|due| *due)
+            .map(|_| state.consents.policy_version().to_string())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|r| r.get_attribute("data-consent-due"))
+            .filter(|v| !v.is_empty())
+    }
+}
+
 /// Loads `path` from the server (after a sign-in or sign-out the whole page changes).
 #[cfg(feature = "hydrate")]
 pub fn reload_to(path: &str) {
@@ -139,6 +175,7 @@ fn page_title(lang: Language) -> String {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let prefs = initial_prefs();
     let user = initial_user();
+    let consent_due = initial_consent_due();
     // The page's Content-Security-Policy, with this render's nonce, which leptos_axum puts
     // on the hydration scripts.
     #[cfg(feature = "ssr")]
@@ -156,6 +193,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             data-theme=prefs.theme.as_str()
             data-notifications=prefs.notifications.as_str()
             data-user=user.unwrap_or_default()
+            data-consent-due=consent_due.unwrap_or_default()
         >
             <head>
                 <meta charset="utf-8" />
@@ -178,6 +216,7 @@ pub fn App() -> impl IntoView {
     let prefs = Prefs(RwSignal::new(initial_prefs()));
     provide_context(prefs);
     provide_context(Me(RwSignal::new(initial_user())));
+    provide_context(ConsentDue(RwSignal::new(initial_consent_due())));
 
     // Mark the page as interactive, for people's scripts and our browser tests alike.
     #[cfg(feature = "hydrate")]
@@ -206,6 +245,7 @@ pub fn App() -> impl IntoView {
         <Title text=page_title(prefs.0.get_untracked().language) />
         <Router>
             <Nav />
+            <ConsentPrompt />
             <main id="main">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
@@ -214,6 +254,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("devices") view=DevicesPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("privacy") view=PrivacyPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
@@ -222,7 +263,8 @@ pub fn App() -> impl IntoView {
 
 /// The navigation on every page. Links load pages from the server (`rel="external"`), so
 /// every page visit is recorded the same way with or without JavaScript. Guests get
-/// "Sign in" and "Create account"; a signed-in user gets "Devices" and a "Sign out" button.
+/// "Sign in" and "Create account"; a signed-in user gets "Devices", "Privacy" and a
+/// "Sign out" button.
 #[component]
 fn Nav() -> impl IntoView {
     let prefs = use_prefs();
@@ -245,6 +287,7 @@ fn Nav() -> impl IntoView {
             {match user {
                 Some(name) => view! {
                     <a href="/devices" rel="external">{prefs.text(Key::NavDevices)}</a>
+                    <a href="/privacy" rel="external">{prefs.text(Key::NavPrivacy)}</a>
                     <span class="me">
                         <span class="who">{prefs.text(Key::SignedInAs)} " " <strong>{name}</strong></span>
                         <ActionForm action=logout attr:class="inline">

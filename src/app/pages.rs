@@ -28,10 +28,12 @@ pub fn HomePage() -> impl IntoView {
     let query = use_query_map();
     let theme = move || t(prefs.lang(), theme_key(prefs.0.get().theme));
     let signed_out = move || {
-        query
-            .read()
-            .get("signed_out")
-            .map(|_| t(prefs.lang(), Key::SignedOut))
+        let q = query.read();
+        if q.get("deleted").is_some() {
+            Some(t(prefs.lang(), Key::AccountDeleted))
+        } else {
+            q.get("signed_out").map(|_| t(prefs.lang(), Key::SignedOut))
+        }
     };
     view! {
         <h1>{prefs.text(Key::HomeTitle)}</h1>

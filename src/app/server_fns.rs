@@ -7,7 +7,9 @@
 //! (`?saved=1`, `?ended=1`). With JavaScript the result comes back as data instead.
 
 use crate::error::ApiError;
-use crate::model::{ActionEntry, DeviceSession, Paged, Preferences, SessionView, User};
+use crate::model::{
+    ActionEntry, ConsentRecord, ConsentState, DeviceSession, Paged, Preferences, SessionView, User,
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +26,18 @@ pub struct DevicesData {
     pub items: Vec<DeviceSession>,
     /// Whether the user signed in recently enough to sign other devices out.
     pub recent_auth: bool,
+}
+
+/// What the privacy page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyData {
+    pub consent: ConsentState,
+    /// Every choice made, newest first.
+    pub history: Vec<ConsentRecord>,
+    /// `DATA_RETENTION_DAYS`.
+    pub retention_days: u32,
+    /// Whether the user has yet to choose under the policy in force.
+    pub due: bool,
 }
 
 /// Visits per page of the session page's list.
@@ -398,4 +412,130 @@ pub async fn reauth(password: String) -> Result<(), ApiError> {
         }
         .await,
     )
+}
+
+/// The signed-in user's consent, its history and the retention period; `None` for a guest.
+#[server(prefix = "/api/fn", endpoint = "privacy")]
+pub async fn privacy_overview() -> Result<Option<PrivacyData>, ApiError> {
+    context::reply(
+        async move {
+            use crate::web::ops;
+            let (state, visitor, _) = context::request()?;
+            if visitor.account.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(PrivacyData {
+                consent: ops::consent(&state, &visitor).await?,
+                history: ops::consent_history(&state, &visitor).await?,
+                retention_days: state.config.data_retention_days,
+                due: visitor.consent_due,
+            }))
+        }
+        .await,
+    )
+}
+
+/// Saves the consent form of the privacy page: a ticked box is consent given, an empty
+/// one consent refused; both choices are recorded under the policy in force.
+#[server(prefix = "/api/fn", endpoint = "save_consent")]
+pub async fn save_consent(
+    analytics: Option<String>,
+    marketing: Option<String>,
+) -> Result<ConsentState, ApiError> {
+    context::reply(
+        async move {
+            use crate::domain::consent::ConsentMethod;
+            use crate::model::ConsentType;
+            let (state, mut visitor, _) = context::request()?;
+            let choices = [
+                (ConsentType::Analytics, analytics.is_some()),
+                (ConsentType::Marketing, marketing.is_some()),
+            ];
+            let result = crate::web::ops::set_consent(
+                &state,
+                &mut visitor,
+                &choices,
+                ConsentMethod::PrivacyPage,
+            )
+            .await;
+            match &result {
+                Ok(_) if context::is_form_post() => leptos_axum::redirect("/privacy?saved=1"),
+                Ok(_) => {}
+                Err(e) => context::redirect_with_error("/privacy", e, None),
+            }
+            result
+        }
+        .await,
+    )
+}
+
+/// The consent prompt's answer: the current choices, confirmed under the policy in force.
+/// Without JavaScript, back to the page it was given on (`return_to`, a path of this site).
+#[server(prefix = "/api/fn", endpoint = "confirm_consent")]
+pub async fn confirm_consent(return_to: Option<String>) -> Result<(), ApiError> {
+    context::reply(
+        async move {
+            let (state, mut visitor, _) = context::request()?;
+            crate::web::ops::confirm_consent(&state, &mut visitor).await?;
+            if context::is_form_post() {
+                leptos_axum::redirect(&local_path(return_to.as_deref()));
+            }
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// `path` if it is a path of this site (`/…`, not `//host…`), else `/`: a redirect
+/// target taken from a form must not send the visitor elsewhere.
+pub fn local_path(path: Option<&str>) -> String {
+    match path {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Erases the account (the privacy page's "Delete my account", with the password).
+#[server(prefix = "/api/fn", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), ApiError> {
+    context::reply(
+        async move {
+            let (state, mut visitor, session) = context::request()?;
+            match crate::web::ops::erase(&state, &session, &mut visitor, &password).await {
+                Ok(removal) => {
+                    context::set_cookie(&removal);
+                    context::set_header(
+                        http::HeaderName::from_static("clear-site-data"),
+                        crate::web::api::CLEAR_SITE_DATA_ERASED,
+                    );
+                    if context::is_form_post() {
+                        leptos_axum::redirect("/?deleted=1");
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    context::redirect_with_error("/privacy", &e, None);
+                    Err(e)
+                }
+            }
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        assert_eq!(
+            local_path(Some("/preferences?saved=1")),
+            "/preferences?saved=1"
+        );
+        assert_eq!(local_path(Some("//evil.example/")), "/");
+        assert_eq!(local_path(Some("https://evil.example/")), "/");
+        assert_eq!(local_path(Some("/\\evil.example")), "/");
+        assert_eq!(local_path(None), "/");
+    }
 }

@@ -45,6 +45,8 @@ pub struct Account {
     pub display_name: Option<String>,
     pub role: String,
     pub created_at: Millis,
+    /// The consent policy version of the user's newest consent choice, if they made any.
+    pub consent_version: Option<String>,
 }
 
 impl Account {
@@ -130,7 +132,7 @@ pub fn normalize_display_name(raw: Option<&str>) -> Result<Option<String>> {
 
 /// The throttle's key for an email: its SHA-256, so attempts on emails that have no
 /// account do not leave those emails lying around.
-fn email_key(email: &str) -> [u8; 32] {
+pub fn email_key(email: &str) -> [u8; 32] {
     Sha256::digest(email.as_bytes()).into()
 }
 
@@ -257,6 +259,7 @@ impl Accounts {
             password_hash: self.hash_password(password).await?,
             display_name,
             created_at: now,
+            consent_version: None,
         };
         match store::users::insert(&self.db, &account).await? {
             true => Ok(account),

@@ -1,5 +1,5 @@
 //! The audit trail: security events of an account (sign-ins, failures, sign-outs, ended
-//! sessions, password and preference changes), each with its time, IP and user agent.
+//! sessions, password, preference and consent changes, exports), each with its time, IP and user agent.
 //!
 //! An entry never holds a session token; where a session matters it names the session's
 //! public id and the first 8 hex digits of the token's hash ([`super::sessions::TokenHash::short`]).
@@ -20,6 +20,11 @@ pub enum AuditKind {
     SessionExpired,
     PasswordChanged,
     PreferencesChanged,
+    ConsentChanged,
+    DataExported,
+    /// An account was erased: written with no user, IP or user agent, so the trail keeps
+    /// that an erasure happened, not whose. Never listed (it belongs to nobody).
+    AccountDeleted,
 }
 
 impl AuditKind {
@@ -33,6 +38,9 @@ impl AuditKind {
             AuditKind::SessionExpired => "session_expired",
             AuditKind::PasswordChanged => "password_changed",
             AuditKind::PreferencesChanged => "preferences_changed",
+            AuditKind::ConsentChanged => "consent_changed",
+            AuditKind::DataExported => "data_exported",
+            AuditKind::AccountDeleted => "account_deleted",
         }
     }
 }

@@ -7,7 +7,10 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod consent;
 pub mod preferences;
+pub mod privacy;
+pub mod retention;
 pub mod session_cache;
 pub mod sessions;
 pub mod tracking;

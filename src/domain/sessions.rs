@@ -402,6 +402,14 @@ impl Sessions {
         Ok(ended.into_iter().map(|e| e.public_id).collect())
     }
 
+    /// Evicts (and tombstones) sessions whose rows are already gone (an erasure deleted
+    /// them), so no request of this process finds them in the cache.
+    pub fn evict(&self, hashes: &[TokenHash], now: Millis) {
+        for hash in hashes {
+            self.cache.end(hash, now);
+        }
+    }
+
     /// Makes what a guest session recorded part of the user's history.
     pub async fn adopt_history(&self, public_id: &str, user_id: &str) -> Result<()> {
         Ok(store::sessions::adopt_history(&self.db, public_id, user_id).await?)

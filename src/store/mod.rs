@@ -3,6 +3,9 @@
 //! The schema itself lives only in `migrations/`.
 
 pub mod audit;
+pub mod consent;
+pub mod privacy;
+pub mod retention;
 pub mod sessions;
 pub mod tracking;
 pub mod users;

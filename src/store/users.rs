@@ -6,11 +6,14 @@ use crate::domain::{preferences, Millis};
 use crate::model::{PreferenceSource, Preferences};
 use sqlx::Row;
 
-/// An account row joined with its preferences row (if any): the one shape every lookup
-/// returns, so a sign-in gets the preferences it must apply without a second query.
+/// An account row joined with its preferences row (if any) and the policy version of its
+/// newest consent choice: the one shape every lookup returns, so a sign-in gets the
+/// preferences it must apply, and every page knows whether to ask for consent again,
+/// without a second query.
 const ACCOUNT_WITH_PREFERENCES: &str =
     "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at,
-            p.theme, p.notifications, p.language
+            p.theme, p.notifications, p.language,
+            (SELECT c.version FROM consents c WHERE c.user_id = u.id ORDER BY c.id DESC LIMIT 1)
        FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id";
 
 fn account_with_preferences(r: &sqlx::sqlite::SqliteRow) -> (Account, Option<Preferences>) {
@@ -21,6 +24,7 @@ fn account_with_preferences(r: &sqlx::sqlite::SqliteRow) -> (Account, Option<Pre
         display_name: r.get(3),
         role: r.get(4),
         created_at: r.get(5),
+        consent_version: r.get(9),
     };
     let codes: (Option<String>, Option<String>, Option<String>) = (r.get(6), r.get(7), r.get(8));
     let prefs = match codes {

@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/sessions", get(list_devices).delete(end_other_devices))
         .route("/api/sessions/{id}", axum::routing::delete(end_device))
         .route("/api/audit", get(audit_log))
+        .route("/api/consent", get(get_consent).post(set_consent))
+        .route("/api/consent/history", get(consent_history))
+        .route("/api/gdpr/export", get(export))
+        .route("/api/gdpr/delete", axum::routing::delete(erase))
+        .route("/api/account", axum::routing::delete(erase))
         .route(
             "/api/{*rest}",
             any(|| async { ApiError::not_found("no such API route") }),
@@ -292,6 +297,10 @@ async fn login(
 /// also wipe the device's preferences cookie.
 pub const CLEAR_SITE_DATA: &str = "\"cache\", \"storage\"";
 
+/// `Clear-Site-Data` after an erasure: nothing of the account stays in the browser, the
+/// preferences cookie included.
+pub const CLEAR_SITE_DATA_ERASED: &str = "\"cache\", \"cookies\", \"storage\"";
+
 async fn logout(
     State(state): State<AppState>,
     session: Session,
@@ -371,4 +380,85 @@ async fn audit_log(
 ) -> Result<Response, ApiError> {
     let list = ops::audit_log(&state, &visitor, query.pagination()?).await?;
     Ok(Json(list).into_response())
+}
+
+async fn get_consent(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Response, ApiError> {
+    Ok(Json(ops::consent(&state, &visitor).await?).into_response())
+}
+
+async fn set_consent(
+    State(state): State<AppState>,
+    Extension(mut visitor): Extension<Visitor>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    ops::account(&visitor)?;
+    only_fields(&body, &["type", "granted"])?;
+    let kind = crate::domain::consent::parse_type(required(&body, "type")?)?;
+    let granted = match body.get("granted") {
+        Some(Value::Bool(b)) => *b,
+        None | Some(Value::Null) => {
+            return Err(ApiError::validation("granted", "granted is required"))
+        }
+        Some(_) => {
+            return Err(ApiError::validation(
+                "granted",
+                "granted must be true or false",
+            ))
+        }
+    };
+    let consent = ops::set_consent(
+        &state,
+        &mut visitor,
+        &[(kind, granted)],
+        crate::domain::consent::ConsentMethod::Api,
+    )
+    .await?;
+    let item = consent.items.into_iter().find(|i| i.kind == kind);
+    Ok(Json(item).into_response())
+}
+
+async fn consent_history(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Response, ApiError> {
+    let items = ops::consent_history(&state, &visitor).await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+) -> Result<Response, ApiError> {
+    let export = ops::export(&state, &visitor).await?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        ops::export_file_name(&export.exported_at)
+    );
+    Ok(([(header::CONTENT_DISPOSITION, disposition)], Json(export)).into_response())
+}
+
+async fn erase(
+    State(state): State<AppState>,
+    session: Session,
+    Extension(mut visitor): Extension<Visitor>,
+    JsonObject(body): JsonObject,
+) -> Result<Response, ApiError> {
+    ops::account(&visitor)?;
+    only_fields(&body, &["password"])?;
+    let password = required(&body, "password")?;
+    let removal = ops::erase(&state, &session, &mut visitor, password).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [
+            (header::SET_COOKIE, removal),
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                CLEAR_SITE_DATA_ERASED.to_string(),
+            ),
+        ],
+    )
+        .into_response())
 }

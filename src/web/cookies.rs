@@ -47,6 +47,18 @@ pub fn prefs_set_cookie(
         .to_string()
 }
 
+/// The `Set-Cookie` value that removes the preferences cookie (after an erasure).
+pub fn prefs_removal_cookie(name: &'static str, secure: bool) -> String {
+    let mut cookie = Cookie::build((name, ""))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .path("/")
+        .secure(secure)
+        .build();
+    cookie.make_removal();
+    cookie.encoded().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

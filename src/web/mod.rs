@@ -13,6 +13,9 @@ use crate::app::{shell, App};
 use crate::config::{Config, CookieKeySource};
 use crate::domain::accounts::Accounts;
 use crate::domain::audit::Audit;
+use crate::domain::consent::Consents;
+use crate::domain::privacy::Privacy;
+use crate::domain::retention::Retention;
 use crate::domain::sessions::{SessionPolicy, Sessions};
 use crate::domain::tracking::Tracking;
 use crate::store::Db;
@@ -56,6 +59,9 @@ pub struct Shared {
     pub tracking: Tracking,
     pub accounts: Accounts,
     pub audit: Audit,
+    pub consents: Consents,
+    pub privacy: Privacy,
+    pub retention: Retention,
     pub cookie_key: cookie::Key,
 }
 
@@ -71,12 +77,23 @@ impl AppState {
             idle: config.idle_timeout_secs as i64 * 1000,
             absolute: config.absolute_timeout_secs as i64 * 1000,
         };
+        let sessions = Sessions::new(db.clone(), policy);
+        let accounts = Accounts::new(db.clone(), config.admin_emails.clone());
+        let consents = Consents::new(db.clone(), &config.consent_policy_version);
         AppState(Arc::new(Shared {
             leptos_options,
-            sessions: Sessions::new(db.clone(), policy),
+            privacy: Privacy::new(
+                db.clone(),
+                accounts.clone(),
+                sessions.clone(),
+                consents.clone(),
+            ),
+            retention: Retention::new(db.clone(), config.data_retention_days),
+            sessions,
             tracking: Tracking::new(db.clone()),
-            accounts: Accounts::new(db.clone(), config.admin_emails.clone()),
+            accounts,
             audit: Audit::new(db.clone()),
+            consents,
             config: Arc::new(config),
             db,
             cookie_key,
@@ -195,6 +212,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
         state.sessions.clone(),
         state.accounts.clone(),
     ));
+    let purger = tokio::spawn(apply_retention(state.retention.clone()));
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
@@ -205,6 +223,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     sweeper.abort();
+    purger.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -223,6 +242,32 @@ async fn sweep_expired(sessions: Sessions, accounts: Accounts) {
         }
         if let Err(e) = accounts.prune_attempts(crate::domain::now_millis()).await {
             tracing::warn!(error = %e, "pruning sign-in attempts failed; will retry");
+        }
+    }
+}
+
+/// How often the server applies the retention policy (the contract asks for at least
+/// hourly); the first run is at start.
+pub const RETENTION_PERIOD: Duration = Duration::from_secs(15 * 60);
+
+/// Deletes what is older than `DATA_RETENTION_DAYS`, at start and every
+/// [`RETENTION_PERIOD`]. A failed run is logged and tried again at the next tick.
+pub async fn apply_retention(retention: Retention) {
+    let mut tick = tokio::time::interval(RETENTION_PERIOD);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match retention.purge(crate::domain::now_millis()).await {
+            Ok(report) if report.total() == 0 => {}
+            Ok(report) => tracing::info!(
+                page_views = report.page_views,
+                actions = report.actions,
+                audit = report.audit,
+                ended_sessions = report.ended_sessions,
+                days = retention.days,
+                "retention: deleted data past its time"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention purge failed; will retry"),
         }
     }
 }

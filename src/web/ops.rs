@@ -7,14 +7,16 @@ use super::session_store::{token_of, RECORD_KEY};
 use super::{cookies, AppState, LiveSession, Visitor};
 use crate::domain::accounts::Account;
 use crate::domain::audit::{AuditEvent, AuditKind};
+use crate::domain::consent::ConsentMethod;
 use crate::domain::preferences::PreferencesPatch;
+use crate::domain::privacy::Export;
 use crate::domain::sessions::{EndReason, NewSession};
 use crate::domain::tracking::{ActivityKind, Scope};
 use crate::domain::{now_millis, rfc3339, Error, Millis, Order, Pagination};
 use crate::error::ApiError;
 use crate::model::{
-    ActionEntry, ActivityItem, AuditEntry, DeviceSession, LoggedPage, Paged, PreferenceSource,
-    Preferences, SessionView, User,
+    ActionEntry, ActivityItem, AuditEntry, ConsentRecord, ConsentState, ConsentType, DeviceSession,
+    LoggedPage, Paged, PreferenceSource, Preferences, SessionView, User,
 };
 use serde_json::Value;
 use tower_sessions::Session;
@@ -256,6 +258,21 @@ pub fn prefs_cookie(state: &AppState, prefs: &Preferences) -> String {
     )
 }
 
+/// A security event of the visitor's account at `now`, tied to the current session and
+/// the request's origin.
+fn audit_event(visitor: &Visitor, kind: AuditKind, now: Millis) -> AuditEvent {
+    let event = AuditEvent::new(
+        kind,
+        visitor.account.as_ref().map(|a| a.id.clone()),
+        now,
+        visitor.origin(),
+    );
+    match &visitor.session {
+        Some(live) => event.session(&live.record.public_id, live.token.hash().short()),
+        None => event,
+    }
+}
+
 /// Records a security event of the visitor's account, tied to the current session.
 async fn audit(
     state: &AppState,
@@ -264,15 +281,7 @@ async fn audit(
     now: Millis,
     details: Option<serde_json::Value>,
 ) -> Result<(), ApiError> {
-    let mut event = AuditEvent::new(
-        kind,
-        visitor.account.as_ref().map(|a| a.id.clone()),
-        now,
-        visitor.origin(),
-    );
-    if let Some(live) = &visitor.session {
-        event = event.session(&live.record.public_id, live.token.hash().short());
-    }
+    let mut event = audit_event(visitor, kind, now);
     if let Some(details) = details {
         event = event.details(details);
     }
@@ -571,4 +580,92 @@ pub async fn audit_log(
     page: Pagination,
 ) -> Result<Paged<AuditEntry>, ApiError> {
     Ok(state.audit.list(&account(visitor)?.id, page).await?)
+}
+
+// ---- Consent and privacy ----------------------------------------------------------
+
+/// The signed-in user's consent state under the policy in force.
+pub async fn consent(state: &AppState, visitor: &Visitor) -> Result<ConsentState, ApiError> {
+    Ok(state.consents.state(&account(visitor)?.id).await?)
+}
+
+/// Records consent choices (each audited as `consent_changed`); the user is no longer
+/// asked. Returns the state afterwards.
+pub async fn set_consent(
+    state: &AppState,
+    visitor: &mut Visitor,
+    choices: &[(ConsentType, bool)],
+    method: ConsentMethod,
+) -> Result<ConsentState, ApiError> {
+    let user_id = account(visitor)?.id.clone();
+    let event = audit_event(visitor, AuditKind::ConsentChanged, now_millis());
+    let consent = state
+        .consents
+        .record(&user_id, choices, method, &event)
+        .await?;
+    visitor.consent_due = false;
+    Ok(consent)
+}
+
+/// Keeps the user's current choices under the policy in force (the prompt's answer).
+pub async fn confirm_consent(
+    state: &AppState,
+    visitor: &mut Visitor,
+) -> Result<ConsentState, ApiError> {
+    let user_id = account(visitor)?.id.clone();
+    let event = audit_event(visitor, AuditKind::ConsentChanged, now_millis());
+    let consent = state
+        .consents
+        .confirm(&user_id, ConsentMethod::Prompt, &event)
+        .await?;
+    visitor.consent_due = false;
+    Ok(consent)
+}
+
+/// Every consent choice of the signed-in user, newest first.
+pub async fn consent_history(
+    state: &AppState,
+    visitor: &Visitor,
+) -> Result<Vec<ConsentRecord>, ApiError> {
+    Ok(state.consents.history(&account(visitor)?.id).await?)
+}
+
+/// Everything held about the signed-in user (audited as `data_exported`).
+pub async fn export(state: &AppState, visitor: &Visitor) -> Result<Export, ApiError> {
+    let account = account(visitor)?;
+    let event = audit_event(visitor, AuditKind::DataExported, now_millis());
+    Ok(state.privacy.export(account, event).await?)
+}
+
+/// The file name of an export made at `exported_at` (RFC 3339): `squid-export-<date>.json`.
+pub fn export_file_name(exported_at: &str) -> String {
+    format!(
+        "squid-export-{}.json",
+        exported_at.get(..10).unwrap_or("unknown")
+    )
+}
+
+/// Erases the signed-in user's account once the password is confirmed: every session on
+/// every device ends with it; this request's cookie is expired on the way out. Returns
+/// the `Set-Cookie` value that removes the preferences cookie too.
+pub async fn erase(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    password: &str,
+) -> Result<String, ApiError> {
+    let account = account(visitor)?.clone();
+    state
+        .privacy
+        .erase(&account, password, now_millis(), &visitor.origin())
+        .await?;
+    visitor.session = None;
+    visitor.account = None;
+    visitor.consent_due = false;
+    // The row went with the account; this only has tower-sessions expire the cookie.
+    session.flush().await.map_err(session_error)?;
+    Ok(cookies::prefs_removal_cookie(
+        state.config.prefs_cookie_name(),
+        state.config.production,
+    ))
 }

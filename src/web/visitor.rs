@@ -34,6 +34,9 @@ pub struct Visitor {
     pub prefs: Preferences,
     pub user_agent: String,
     pub ip: Option<String>,
+    /// A signed-in user who has not made their consent choices under the policy in force:
+    /// the pages ask them.
+    pub consent_due: bool,
 }
 
 impl Visitor {
@@ -89,6 +92,7 @@ pub async fn visitor(
         prefs,
         user_agent,
         ip,
+        consent_due: false,
     };
     let mut mirror = None;
     if let Some(user_id) = visitor
@@ -98,6 +102,7 @@ pub async fn visitor(
     {
         match state.accounts.find(&user_id).await {
             Ok(Some((account, stored))) => {
+                visitor.consent_due = state.consents.is_due(account.consent_version.as_deref());
                 visitor.account = Some(account);
                 if let Some(stored) = stored {
                     if !stored.same_choices(&visitor.prefs) {

@@ -29,7 +29,19 @@ impl TestApp {
 
     /// A server over a fresh database, with extra environment variables.
     pub async fn with_env(vars: &[(&str, &str)]) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::in_dir(tempfile::tempdir().expect("temp dir"), vars).await
+    }
+
+    /// The server restarted over the same database (and cookie key), with other
+    /// environment variables: clients keep their cookies and sessions.
+    pub async fn restart(self, vars: &[(&str, &str)]) -> TestApp {
+        let TestApp { dir, state, .. } = self;
+        state.db.primary.close().await;
+        state.db.reports.close().await;
+        TestApp::in_dir(dir, vars).await
+    }
+
+    async fn in_dir(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
         let url = format!("sqlite://{}", dir.path().join("squid.db").display());
         let mut env: HashMap<String, String> = vars
             .iter()
@@ -123,6 +135,11 @@ impl Res {
 }
 
 impl Client {
+    /// Points this client (its cookies kept) at another server, e.g. after a restart.
+    pub fn attach(&mut self, app: &TestApp) {
+        self.router = app.router.clone();
+    }
+
     pub fn request(&self, method: Method, path: &str) -> axum::http::request::Builder {
         let mut b = Request::builder()
             .method(method)
@@ -181,6 +198,23 @@ impl Client {
         let req = self
             .request(Method::DELETE, path)
             .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Posts a form to a server function: as a browser without JavaScript would
+    /// (`html`: it asks for a page back) or as the app's own fetch.
+    pub async fn form(&mut self, path: &str, body: &str, html: bool) -> Res {
+        let accept = if html {
+            "text/html"
+        } else {
+            "application/json"
+        };
+        let req = self
+            .request(Method::POST, path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, accept)
+            .body(Body::from(body.to_string()))
             .unwrap();
         self.send(req).await
     }

@@ -11,5 +11,6 @@ mod audit;
 mod devices;
 mod pages;
 mod preferences;
+mod privacy;
 mod sessions;
 mod tracking;

@@ -1,0 +1,233 @@
+//! The privacy page of `UI.md` (`/privacy`: consent, "Download my data", "Delete my
+//! account") and the consent prompt every page shows while a user's choices are due under
+//! the policy in force.
+
+use super::account::{error_key, redirect_unless};
+use super::server_fns::{
+    privacy_overview, ConfirmConsent, DeleteAccount, PrivacyData, SaveConsent,
+};
+use super::{use_consent_due, use_prefs};
+use crate::error::ApiError;
+use crate::i18n::{t, Key};
+use crate::model::{ConsentRecord, ConsentType};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+
+fn kind_key(kind: ConsentType) -> Key {
+    match kind {
+        ConsentType::Analytics => Key::ConsentAnalytics,
+        ConsentType::Marketing => Key::ConsentMarketing,
+    }
+}
+
+fn method_key(method: &str) -> Key {
+    match method {
+        "privacy_page" => Key::MethodPrivacyPage,
+        "prompt" => Key::MethodPrompt,
+        _ => Key::MethodApi,
+    }
+}
+
+/// Asks a signed-in user whose consent choices are due (never chosen, or chosen under an
+/// older policy version) on every page but `/privacy`, which asks in its own words:
+/// "Keep my choices" confirms them as they stand, "Review choices" leads to `/privacy`.
+#[component]
+pub fn ConsentPrompt() -> impl IntoView {
+    let prefs = use_prefs();
+    let due = use_consent_due();
+    let location = use_location();
+    let confirm = ServerAction::<ConfirmConsent>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = confirm.value().get() {
+            due.0.set(None);
+        }
+    });
+    move || {
+        let confirmed = matches!(confirm.value().get(), Some(Ok(())));
+        match due.0.get() {
+            Some(version) if location.pathname.get() != "/privacy" => view! {
+                <aside id="consent-prompt" class="consent-prompt" aria-labelledby="consent-prompt-title">
+                    <h2 id="consent-prompt-title">{prefs.text(Key::PromptTitle)}</h2>
+                    <p>{prefs.text(Key::PromptText)} " " <strong>{version}</strong> "."</p>
+                    <div class="row">
+                        <ActionForm action=confirm attr:class="inline">
+                            <input type="hidden" name="return_to" value=location.pathname.get_untracked() />
+                            <button type="submit">{prefs.text(Key::KeepChoices)}</button>
+                        </ActionForm>
+                        <a href="/privacy" rel="external">{prefs.text(Key::ReviewChoices)}</a>
+                    </div>
+                    {move || confirm.value().get().and_then(Result::err).map(|_| view! {
+                        <p role="alert" class="alert">{prefs.text(Key::Failed)}</p>
+                    })}
+                </aside>
+            }
+            .into_any(),
+            _ if confirmed => view! {
+                <p role="status" class="status consent-confirmed">{prefs.text(Key::ChoicesConfirmed)}</p>
+            }
+            .into_any(),
+            _ => ().into_any(),
+        }
+    }
+}
+
+#[component]
+pub fn PrivacyPage() -> impl IntoView {
+    redirect_unless(true);
+    let prefs = use_prefs();
+    let due = use_consent_due();
+    let query = use_query_map();
+    let save = ServerAction::<SaveConsent>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let data = Resource::new(move || save.version().get(), |_| privacy_overview());
+
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            due.0.set(None);
+        }
+    });
+    // With JavaScript: once erased, load the home page afresh, as a guest.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            #[cfg(feature = "hydrate")]
+            super::reload_to("/?deleted=1");
+        }
+    });
+
+    let status = move || {
+        let saved = match save.value().get() {
+            Some(result) => result.is_ok(),
+            None => query.read().get("saved").is_some(),
+        };
+        saved.then(|| t(prefs.lang(), Key::ConsentSaved))
+    };
+    // A password typed into the delete form that is wrong says so in those words.
+    let alert = move || {
+        let code = delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| save.value().get().and_then(Result::err))
+            .map(|e: ApiError| e.code)
+            .or_else(|| query.read().get("error"))?;
+        let key = match code.as_str() {
+            "reauthentication_required" => Key::ErrWrongPassword,
+            other => error_key(other),
+        };
+        Some(t(prefs.lang(), key))
+    };
+
+    view! {
+        <h1>{prefs.text(Key::PrivacyTitle)}</h1>
+        <p>{prefs.text(Key::PrivacyIntro)}</p>
+        <p role="status" class="status">{status}</p>
+        <p role="alert" class="alert">{alert}</p>
+        <Suspense fallback=move || view! { <p>{prefs.text(Key::Loading)}</p> }>
+            {move || {
+                data.get()
+                    .map(|result| match result {
+                        Ok(Some(d)) => view! { <ConsentSection data=d save /> }.into_any(),
+                        Ok(None) => view! { <p class="empty">{prefs.text(Key::SignedOut)}</p> }.into_any(),
+                        Err(_) => view! { <p role="alert">{prefs.text(Key::Failed)}</p> }.into_any(),
+                    })
+            }}
+        </Suspense>
+        <section class="delete-account" aria-labelledby="delete-heading">
+            <h2 id="delete-heading">{prefs.text(Key::DeleteHeading)}</h2>
+            <p>{prefs.text(Key::DeleteWarning)}</p>
+            <ActionForm action=delete attr:class="stack">
+                <label for="delete-password">{prefs.text(Key::Password)}</label>
+                <input id="delete-password" name="password" type="password"
+                    autocomplete="current-password" required />
+                <button type="submit" class="danger">{prefs.text(Key::DeleteAccount)}</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn ConsentSection(data: PrivacyData, save: ServerAction<SaveConsent>) -> impl IntoView {
+    let prefs = use_prefs();
+    let analytics = data.consent.granted(ConsentType::Analytics);
+    let marketing = data.consent.granted(ConsentType::Marketing);
+    let days = data.retention_days;
+    let history = data.history;
+    view! {
+        <section class="consent" aria-labelledby="consent-heading">
+            <h2 id="consent-heading">{prefs.text(Key::ConsentHeading)}</h2>
+            {data.due.then(|| view! { <p class="notice">{prefs.text(Key::ConsentDueNote)}</p> })}
+            <p class="policy">
+                {prefs.text(Key::PolicyVersion)} ": " <strong>{data.consent.policy_version.clone()}</strong>
+            </p>
+            <ActionForm action=save attr:class="stack">
+                <div class="check">
+                    <input type="checkbox" id="consent-analytics" name="analytics" value="on"
+                        checked=analytics aria-describedby="consent-analytics-hint" />
+                    <label for="consent-analytics">{prefs.text(Key::ConsentAnalytics)}</label>
+                </div>
+                <small id="consent-analytics-hint">{prefs.text(Key::ConsentAnalyticsHint)}</small>
+                <div class="check">
+                    <input type="checkbox" id="consent-marketing" name="marketing" value="on"
+                        checked=marketing aria-describedby="consent-marketing-hint" />
+                    <label for="consent-marketing">{prefs.text(Key::ConsentMarketing)}</label>
+                </div>
+                <small id="consent-marketing-hint">{prefs.text(Key::ConsentMarketingHint)}</small>
+                <button type="submit">{prefs.text(Key::SaveConsent)}</button>
+            </ActionForm>
+            <h3>{prefs.text(Key::ConsentHistory)}</h3>
+            {if history.is_empty() {
+                view! { <p class="empty">{prefs.text(Key::NoConsentHistory)}</p> }.into_any()
+            } else {
+                view! { <ConsentHistory records=history /> }.into_any()
+            }}
+        </section>
+        <section class="your-data" aria-labelledby="data-heading">
+            <h2 id="data-heading">{prefs.text(Key::DataHeading)}</h2>
+            <p>{prefs.text(Key::DataIntro)}</p>
+            <p><a class="button" href="/api/gdpr/export" download rel="external">{prefs.text(Key::DownloadData)}</a></p>
+            <p class="retention">
+                {move || format!(
+                    "{} {days} {}",
+                    t(prefs.lang(), Key::RetentionBefore),
+                    t(prefs.lang(), Key::RetentionAfter)
+                )}
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn ConsentHistory(records: Vec<ConsentRecord>) -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <table class="consent-history">
+            <thead>
+                <tr>
+                    <th scope="col">{prefs.text(Key::ConsentKind)}</th>
+                    <th scope="col">{prefs.text(Key::ConsentChoice)}</th>
+                    <th scope="col">{prefs.text(Key::PolicyVersion)}</th>
+                    <th scope="col">{prefs.text(Key::ConsentWhen)}</th>
+                    <th scope="col">{prefs.text(Key::ConsentHow)}</th>
+                </tr>
+            </thead>
+            <tbody>
+                {records
+                    .into_iter()
+                    .map(|r| {
+                        let when = super::pages::readable_time(&r.at);
+                        let choice = if r.granted { Key::Given } else { Key::Refused };
+                        view! {
+                            <tr data-testid="consent-record">
+                                <td>{prefs.text(kind_key(r.kind))}</td>
+                                <td>{prefs.text(choice)}</td>
+                                <td>{r.version}</td>
+                                <td><time datetime=r.at.clone()>{when}</time></td>
+                                <td>{prefs.text(method_key(&r.method))}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+}
