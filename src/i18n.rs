@@ -275,7 +275,7 @@ fn texts(key: Key) -> [&'static str; 4] {
         SaveConsent => ["Save consent", "Guardar consentimiento", "Enregistrer le consentement", "Einwilligung speichern"],
         ConsentSaved => ["Your consent choices were saved.", "Se guardaron tus opciones de consentimiento.", "Vos choix de consentement ont été enregistrés.", "Deine Einwilligung wurde gespeichert."],
         PolicyVersion => ["Policy version", "Versión de la política", "Version de la politique", "Version der Richtlinie"],
-        ConsentDueNote => ["Our consent policy has a new version: please confirm your choices.", "Nuestra política de consentimiento tiene una nueva versión: confirma tus opciones.", "Notre politique de consentement a une nouvelle version : veuillez confirmer vos choix.", "Unsere Einwilligungsrichtlinie hat eine neue Version: Bitte bestätige deine Auswahl."],
+        ConsentDueNote => ["Please review and save your choices for the current policy version.", "Revisa y guarda tus opciones para la versión actual de la política.", "Veuillez revoir et enregistrer vos choix pour la version actuelle de la politique.", "Bitte prüfe und speichere deine Auswahl für die aktuelle Version der Richtlinie."],
         ConsentHistory => ["Your choices so far", "Tus opciones hasta ahora", "Vos choix jusqu’ici", "Deine bisherigen Entscheidungen"],
         NoConsentHistory => ["You have not made a choice yet; the defaults above apply.", "Aún no has elegido; se aplican los valores de arriba.", "Vous n’avez encore rien choisi ; les valeurs ci-dessus s’appliquent.", "Du hast noch nichts gewählt; es gilt die Voreinstellung oben."],
         ConsentKind => ["Kind", "Tipo", "Type", "Art"],

@@ -33,7 +33,7 @@ impl PurgeReport {
                 rfc3339(self.cutoff)
             ),
             format!(
-                "  events       {:>8}  ({} page views, {} actions)",
+                "  events       {:>8}  (page views {}, actions {})",
                 self.page_views + self.actions,
                 self.page_views,
                 self.actions
@@ -96,7 +96,7 @@ mod tests {
         };
         let text = report.lines(90).join("\n");
         assert!(text.contains("older than 90 days (before 1970-01-01T00:00:00.000Z)"));
-        assert!(text.contains("events              5  (3 page views, 2 actions)"));
+        assert!(text.contains("events              5  (page views 3, actions 2)"));
         assert!(text.contains("audit               1"));
         assert!(text.contains("session_log         4  (ended sessions)"));
         assert_eq!(report.total(), 10);

@@ -803,7 +803,7 @@ async fn squid_purge_prints_what_it_deleted_per_table() {
         "{text}"
     );
     assert!(
-        text.contains("events              5  (3 page views, 2 actions)"),
+        text.contains("events              5  (page views 3, actions 2)"),
         "{text}"
     );
     assert!(text.contains("audit               2"), "{text}");
