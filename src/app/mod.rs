@@ -1,5 +1,6 @@
-//! The Leptos app: the HTML shell, the router and the navigation. Pages live in [`pages`];
-//! the server functions they call live in [`server_fns`].
+//! The Leptos app: the HTML shell, the router, the navigation and the consent prompt. Pages
+//! live in [`pages`], [`account`] and [`privacy`]; the server functions they call live in
+//! [`server_fns`].
 //!
 //! Theme and language come from the server in the very first response: the shell writes
 //! them on `<html>` from the request's `Visitor`, and the browser, when it hydrates, reads
@@ -61,18 +62,18 @@ pub fn use_prefs() -> Prefs {
     expect_context::<Prefs>()
 }
 
+/// On the server: reads the request's [`crate::web::Visitor`] (none outside a request).
+#[cfg(feature = "ssr")]
+fn with_visitor<T>(read: impl FnOnce(&crate::web::Visitor) -> T) -> Option<T> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<crate::web::Visitor>().map(read))
+}
+
 /// The preferences this render starts from.
 fn initial_prefs() -> Preferences {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::web::Visitor>()
-                    .map(|v| v.prefs)
-            })
-            .unwrap_or_default()
+        with_visitor(|v| v.prefs).unwrap_or_default()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -113,10 +114,12 @@ pub fn use_me() -> Me {
 fn initial_user() -> Option<String> {
     #[cfg(feature = "ssr")]
     {
-        use_context::<http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<crate::web::Visitor>().cloned())
-            .and_then(|v| v.account)
-            .map(|a| a.display_name.unwrap_or(a.email))
+        with_visitor(|v| {
+            v.account
+                .as_ref()
+                .map(|a| a.display_name.clone().unwrap_or_else(|| a.email.clone()))
+        })
+        .flatten()
     }
     #[cfg(not(feature = "ssr"))]
     {
@@ -141,13 +144,7 @@ fn initial_consent_due() -> Option<String> {
     #[cfg(feature = "ssr")]
     {
         let state = use_context::<crate::web::AppState>()?;
-        use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .extensions
-                    .get::<crate::web::Visitor>()
-                    .map(|v| v.consent_due)
-            })
+        with_visitor(|v| v.consent_due)
             .filter(|due| *due)
             .map(|_| state.consents.policy_version().to_string())
     }

@@ -119,16 +119,13 @@ impl Privacy {
 
     fn shape(&self, held: store::privacy::Held, now: Millis) -> Export {
         let u = held.user;
-        let user = Account {
+        let user = User {
             id: u.id,
             email: u.email,
-            password_hash: String::new(),
             display_name: u.display_name,
             role: u.role,
-            created_at: u.created_at,
-            consent_version: None,
-        }
-        .to_user();
+            created_at: rfc3339(u.created_at),
+        };
         let preferences =
             u.preferences
                 .map(|(theme, notifications, language, at)| ExportedPreferences {
