@@ -292,6 +292,11 @@ pub struct ConsentState {
 }
 
 impl ConsentState {
+    /// Each kind with its state, as choices to record again.
+    pub fn choices(&self) -> Vec<(ConsentType, bool)> {
+        self.items.iter().map(|i| (i.kind, i.granted)).collect()
+    }
+
     pub fn granted(&self, kind: ConsentType) -> bool {
         self.items
             .iter()

@@ -27,6 +27,15 @@ pub fn error_key(code: &str) -> Key {
     }
 }
 
+/// The message for an error of a form where the user typed their password: there,
+/// `reauthentication_required` means the password typed is wrong.
+pub fn typed_password_error_key(code: &str) -> Key {
+    match code {
+        "reauthentication_required" => Key::ErrWrongPassword,
+        code => error_key(code),
+    }
+}
+
 /// On the server: sends a visitor who may not open this page elsewhere (guests to
 /// `/login`, the signed-in away from the sign-in pages to `/`).
 pub(super) fn redirect_unless(signed_in: bool) {
@@ -218,10 +227,8 @@ pub fn DevicesPage() -> impl IntoView {
         // A wrong password typed into a form is "not correct"; a sign-in too old for
         // signing devices out is "confirm your password first".
         let typed = |r: Option<Result<(), ApiError>>| {
-            r.and_then(Result::err).map(|e| match e.code.as_str() {
-                "reauthentication_required" => Key::ErrWrongPassword,
-                code => error_key(code),
-            })
+            r.and_then(Result::err)
+                .map(|e| typed_password_error_key(&e.code))
         };
         let untyped =
             |r: Option<Result<(), ApiError>>| r.and_then(Result::err).map(|e| error_key(&e.code));

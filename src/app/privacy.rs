@@ -2,7 +2,7 @@
 //! account") and the consent prompt every page shows while a user's choices are due under
 //! the policy in force.
 
-use super::account::{error_key, redirect_unless};
+use super::account::{redirect_unless, typed_password_error_key};
 use super::server_fns::{
     privacy_overview, ConfirmConsent, DeleteAccount, PrivacyData, SaveConsent,
 };
@@ -17,6 +17,13 @@ fn kind_key(kind: ConsentType) -> Key {
     match kind {
         ConsentType::Analytics => Key::ConsentAnalytics,
         ConsentType::Marketing => Key::ConsentMarketing,
+    }
+}
+
+fn hint_key(kind: ConsentType) -> Key {
+    match kind {
+        ConsentType::Analytics => Key::ConsentAnalyticsHint,
+        ConsentType::Marketing => Key::ConsentMarketingHint,
     }
 }
 
@@ -110,11 +117,7 @@ pub fn PrivacyPage() -> impl IntoView {
             .or_else(|| save.value().get().and_then(Result::err))
             .map(|e: ApiError| e.code)
             .or_else(|| query.read().get("error"))?;
-        let key = match code.as_str() {
-            "reauthentication_required" => Key::ErrWrongPassword,
-            other => error_key(other),
-        };
-        Some(t(prefs.lang(), key))
+        Some(t(prefs.lang(), typed_password_error_key(&code)))
     };
 
     view! {
@@ -160,18 +163,8 @@ fn ConsentSection(data: PrivacyData, save: ServerAction<SaveConsent>) -> impl In
                 {prefs.text(Key::PolicyVersion)} ": " <strong>{data.consent.policy_version.clone()}</strong>
             </p>
             <ActionForm action=save attr:class="stack">
-                <div class="check">
-                    <input type="checkbox" id="consent-analytics" name="analytics" value="on"
-                        checked=analytics aria-describedby="consent-analytics-hint" />
-                    <label for="consent-analytics">{prefs.text(Key::ConsentAnalytics)}</label>
-                </div>
-                <small id="consent-analytics-hint">{prefs.text(Key::ConsentAnalyticsHint)}</small>
-                <div class="check">
-                    <input type="checkbox" id="consent-marketing" name="marketing" value="on"
-                        checked=marketing aria-describedby="consent-marketing-hint" />
-                    <label for="consent-marketing">{prefs.text(Key::ConsentMarketing)}</label>
-                </div>
-                <small id="consent-marketing-hint">{prefs.text(Key::ConsentMarketingHint)}</small>
+                <ConsentCheck kind=ConsentType::Analytics checked=analytics />
+                <ConsentCheck kind=ConsentType::Marketing checked=marketing />
                 <button type="submit">{prefs.text(Key::SaveConsent)}</button>
             </ActionForm>
             <h3>{prefs.text(Key::ConsentHistory)}</h3>
@@ -193,6 +186,24 @@ fn ConsentSection(data: PrivacyData, save: ServerAction<SaveConsent>) -> impl In
                 )}
             </p>
         </section>
+    }
+}
+
+/// One consent checkbox of the form: named by its kind (`analytics=on` when ticked), with
+/// its hint.
+#[component]
+fn ConsentCheck(kind: ConsentType, checked: bool) -> impl IntoView {
+    let prefs = use_prefs();
+    let name = kind.as_str();
+    let id = format!("consent-{name}");
+    let hint = format!("consent-{name}-hint");
+    view! {
+        <div class="check">
+            <input type="checkbox" id=id.clone() name=name value="on" checked=checked
+                aria-describedby=hint.clone() />
+            <label for=id>{prefs.text(kind_key(kind))}</label>
+        </div>
+        <small id=hint>{prefs.text(hint_key(kind))}</small>
     }
 }
 

@@ -160,19 +160,6 @@ impl Consents {
         Ok(state_from(&self.policy_version, &newest))
     }
 
-    /// Confirms the user's current choices under the current policy version (the prompt's
-    /// "Keep my choices"): every kind is recorded again as it stands.
-    pub async fn confirm(
-        &self,
-        user_id: &str,
-        method: ConsentMethod,
-        audit: &AuditEvent,
-    ) -> Result<ConsentState> {
-        let state = self.state(user_id).await?;
-        let choices: Vec<_> = state.items.iter().map(|i| (i.kind, i.granted)).collect();
-        self.record(user_id, &choices, method, audit).await
-    }
-
     /// Every choice the user made, newest first.
     pub async fn history(&self, user_id: &str) -> Result<Vec<ConsentRecord>> {
         Ok(store::consent::history(&self.db, user_id)

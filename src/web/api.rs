@@ -249,6 +249,18 @@ fn required<'a>(body: &'a Map<String, Value>, name: &str) -> Result<&'a str, Api
     Ok(string_field(body, name, true)?.unwrap_or_default())
 }
 
+/// A required boolean field of a body, `400` naming the field when absent or not one.
+fn required_bool(body: &Map<String, Value>, name: &str) -> Result<bool, ApiError> {
+    match body.get(name) {
+        Some(Value::Bool(b)) => Ok(*b),
+        None | Some(Value::Null) => Err(ApiError::validation(name, format!("{name} is required"))),
+        Some(_) => Err(ApiError::validation(
+            name,
+            format!("{name} must be true or false"),
+        )),
+    }
+}
+
 /// The answer to a sign-in: `{"user": User}`, with the preferences cookie when it changed.
 fn signed_in(status: StatusCode, signed: ops::SignedIn) -> Response {
     let mut res = (status, Json(json!({ "user": signed.user }))).into_response();
@@ -397,18 +409,7 @@ async fn set_consent(
     ops::account(&visitor)?;
     only_fields(&body, &["type", "granted"])?;
     let kind = crate::domain::consent::parse_type(required(&body, "type")?)?;
-    let granted = match body.get("granted") {
-        Some(Value::Bool(b)) => *b,
-        None | Some(Value::Null) => {
-            return Err(ApiError::validation("granted", "granted is required"))
-        }
-        Some(_) => {
-            return Err(ApiError::validation(
-                "granted",
-                "granted must be true or false",
-            ))
-        }
-    };
+    let granted = required_bool(&body, "granted")?;
     let consent = ops::set_consent(
         &state,
         &mut visitor,

@@ -110,9 +110,20 @@ pub async fn end_session(
     session: &Session,
     visitor: &mut Visitor,
 ) -> Result<(), ApiError> {
+    end_visit(state, session, visitor, EndReason::Ended).await
+}
+
+/// Ends the request's own session, if any, for `reason` (audited with the request's
+/// origin): the visitor is a guest without a session from here on.
+async fn end_visit(
+    state: &AppState,
+    session: &Session,
+    visitor: &mut Visitor,
+    reason: EndReason,
+) -> Result<(), ApiError> {
     if let Some(live) = visitor.session.take() {
         let origin = visitor.origin();
-        retire(state, session, &live, EndReason::Ended, Some(&origin)).await?;
+        retire(state, session, &live, reason, Some(&origin)).await?;
     }
     visitor.account = None;
     Ok(())
@@ -404,12 +415,7 @@ pub async fn logout(
     session: &Session,
     visitor: &mut Visitor,
 ) -> Result<(), ApiError> {
-    if let Some(live) = visitor.session.take() {
-        let origin = visitor.origin();
-        retire(state, session, &live, EndReason::SignedOut, Some(&origin)).await?;
-    }
-    visitor.account = None;
-    Ok(())
+    end_visit(state, session, visitor, EndReason::SignedOut).await
 }
 
 /// The signed-in user, or `401 unauthenticated`.
@@ -607,19 +613,14 @@ pub async fn set_consent(
     Ok(consent)
 }
 
-/// Keeps the user's current choices under the policy in force (the prompt's answer).
+/// The prompt's answer: the user's current choices, recorded again under the policy in
+/// force (so they are no longer due).
 pub async fn confirm_consent(
     state: &AppState,
     visitor: &mut Visitor,
 ) -> Result<ConsentState, ApiError> {
-    let user_id = account(visitor)?.id.clone();
-    let event = audit_event(visitor, AuditKind::ConsentChanged, now_millis());
-    let consent = state
-        .consents
-        .confirm(&user_id, ConsentMethod::Prompt, &event)
-        .await?;
-    visitor.consent_due = false;
-    Ok(consent)
+    let current = consent(state, visitor).await?.choices();
+    set_consent(state, visitor, &current, ConsentMethod::Prompt).await
 }
 
 /// Every consent choice of the signed-in user, newest first.

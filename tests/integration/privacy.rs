@@ -600,7 +600,7 @@ async fn requests_in_flight_cannot_write_rows_of_an_erased_account() {
     // A sign-in that checked the password just before: its session is refused.
     let new = NewSession {
         user_id: Some(id.clone()),
-        user_agent: "late".into(),
+        user_agent: "late-request-ua".into(),
         ip: None,
         auth_at: Some(now),
     }
@@ -609,7 +609,11 @@ async fn requests_in_flight_cannot_write_rows_of_an_erased_account() {
     // A page view already queued for the erased user: dropped.
     let mut late = new.clone();
     late.public_id = record["id"].as_str().unwrap().to_string();
-    state.tracking.log_page(&late, "late", now).await.unwrap();
+    state
+        .tracking
+        .log_page(&late, "late-request-ua", now)
+        .await
+        .unwrap();
     // An audit entry about them: anonymised as it lands.
     state
         .audit
@@ -620,7 +624,7 @@ async fn requests_in_flight_cannot_write_rows_of_an_erased_account() {
                 now,
                 Origin {
                     ip: Some("10.0.0.9".into()),
-                    user_agent: Some("late".into()),
+                    user_agent: Some("late-request-ua".into()),
                 },
             )
             .details(json!({"theme": "dark"})),
@@ -629,7 +633,7 @@ async fn requests_in_flight_cannot_write_rows_of_an_erased_account() {
         .unwrap();
     for (table, row) in every_row(&app).await {
         assert!(!row.contains(&id), "{table}: {row}");
-        assert!(!row.contains("late"), "{table}: {row}");
+        assert!(!row.contains("late-request-ua"), "{table}: {row}");
     }
     let kept: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit WHERE type = 'preferences_changed' AND user_id IS NULL",
