@@ -1,8 +1,11 @@
 //! The `squid` command line.
 
 use crate::config::Config;
-use crate::store::Db;
+use crate::domain::{Clock, Services};
+use crate::store::sqlite::SqliteStore;
+use crate::store::Store;
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -39,13 +42,16 @@ pub enum AdminAction {
 }
 
 /// `squid admin grant|revoke EMAIL`: returns the line to print.
-pub async fn admin(config: &Config, db: Db, action: &AdminAction) -> Result<String, String> {
-    let accounts = crate::domain::accounts::Accounts::new(db, config.admin_emails.clone());
+pub async fn admin(
+    domain: &Services,
+    config: &Config,
+    action: &AdminAction,
+) -> Result<String, String> {
     let (email, grant) = match action {
         AdminAction::Grant { email } => (email, true),
         AdminAction::Revoke { email } => (email, false),
     };
-    match accounts.set_role(email, grant).await {
+    match domain.accounts.set_role(email, grant).await {
         Ok(true) if grant => Ok(format!("{email} is now an admin")),
         Ok(true) if config.admin_emails.contains(&email.trim().to_lowercase()) => Ok(format!(
             "{email} is no longer an admin, until their next sign-in: ADMIN_EMAILS still lists them"
@@ -58,57 +64,59 @@ pub async fn admin(config: &Config, db: Db, action: &AdminAction) -> Result<Stri
 
 /// `squid purge`: deletes what is older than `DATA_RETENTION_DAYS` and returns the lines
 /// to print, one per table.
-pub async fn purge(config: &Config, db: Db) -> Result<Vec<String>, String> {
-    let retention = crate::domain::retention::Retention::new(db, config.data_retention_days);
+pub async fn purge(domain: &Services, clock: &Clock) -> Result<Vec<String>, String> {
+    let retention = &domain.retention;
     let report = retention
-        .purge(crate::domain::now_millis())
+        .purge(clock.now())
         .await
         .map_err(|e| format!("DATABASE_URL: purge failed: {e}"))?;
-    Ok(report.lines(config.data_retention_days))
+    Ok(report.lines(retention.days))
 }
 
-/// Opens the database named by the configuration, naming `DATABASE_URL` on failure.
-pub async fn open_database(config: &Config) -> Result<Db, String> {
-    let db = Db::connect(&config.database_url)
+/// Opens and migrates the store named by the configuration, naming `DATABASE_URL` on
+/// failure.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
+    let db = SqliteStore::connect(&config.database_url)
         .await
         .map_err(|e| format!("DATABASE_URL: cannot open {}: {e}", config.database_url))?;
     db.migrate()
         .await
         .map_err(|e| format!("DATABASE_URL: migrations failed: {e}"))?;
-    Ok(db)
+    Ok(Arc::new(db))
 }
 
 /// Runs the command; the error is the one line to print before exiting non-zero.
 pub async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    let clock = Clock::default();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Admin { action } => {
-            let db = open_database(&config).await?;
-            println!("{}", admin(&config, db, &action).await?);
+            let domain = Services::new(open_store(&config).await?, config.settings());
+            println!("{}", admin(&domain, &config, &action).await?);
             Ok(())
         }
         Command::Purge => {
-            let db = open_database(&config).await?;
-            for line in purge(&config, db).await? {
+            let domain = Services::new(open_store(&config).await?, config.settings());
+            for line in purge(&domain, &clock).await? {
                 println!("{line}");
             }
             Ok(())
         }
         Command::Migrate => {
-            open_database(&config).await?;
+            open_store(&config).await?;
             println!("migrations applied to {}", config.database_url);
             Ok(())
         }
         Command::Serve => {
             // The database first: when it is unreachable, that is the line to print (the
             // development key file lives beside it and would fail for the same reason).
-            let db = open_database(&config).await?;
-            let key = crate::web::load_cookie_key(&config.cookie_key)?;
+            let store = open_store(&config).await?;
+            let key = crate::web::cookies::load_key(&config.cookie_key)?;
             let mut leptos_options = leptos::prelude::get_configuration(None)
                 .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?
                 .leptos_options;
             leptos_options.site_addr = config.site_addr;
-            let state = crate::web::AppState::new(config, db, key, leptos_options);
+            let state = crate::web::AppState::new(config, store, key, leptos_options, clock);
             crate::web::serve(state)
                 .await
                 .map_err(|e| format!("LEPTOS_SITE_ADDR: cannot serve: {e}"))

@@ -148,6 +148,21 @@ impl Config {
         })
     }
 
+    /// What the rules need of the configuration.
+    pub fn settings(&self) -> crate::domain::Settings {
+        crate::domain::Settings {
+            policy: crate::domain::SessionPolicy {
+                idle: self.idle_timeout_secs as i64 * 1000,
+                absolute: self.absolute_timeout_secs as i64 * 1000,
+            },
+            max_sessions_per_user: self.max_sessions_per_user as usize,
+            reauth_window: self.reauth_window_secs as i64 * 1000,
+            admin_emails: self.admin_emails.clone(),
+            consent_policy_version: self.consent_policy_version.clone(),
+            retention_days: self.data_retention_days,
+        }
+    }
+
     /// The session cookie's name in this environment.
     pub fn session_cookie_name(&self) -> &'static str {
         if self.production {

@@ -1,34 +1,134 @@
 //! The one error shape that leaves the server: `{"error": {"code", "message", "field"?}}`.
 //!
 //! [`ApiError`] is what the `/api` routes answer and what server functions return, so the
-//! pages and the JSON API report failures alike. Domain errors become an `ApiError` in exactly
-//! one place (`From<domain::Error>`, below); nothing else decides status codes.
+//! pages and the JSON API report failures alike. Its [`ErrorCode`] decides the HTTP status,
+//! so a code can never travel with the wrong one. Domain errors become an `ApiError` in
+//! exactly one place (`From<domain::Error>`, below).
 
 use serde::{Deserialize, Serialize};
 
-/// An error as the client sees it. `status` is the HTTP status; it travels with server
-/// function errors but is not part of the JSON body of an API error.
+/// The error codes of `API.md`, each with its one status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    BadRequest,
+    ValidationFailed,
+    NoSession,
+    Unauthenticated,
+    InvalidCredentials,
+    ReauthenticationRequired,
+    Forbidden,
+    Csrf,
+    NotFound,
+    /// Not in the contract's list: a route that exists, asked with another method.
+    MethodNotAllowed,
+    EmailTaken,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    /// Not in the contract's list: a failure of the server-function machinery itself.
+    Internal,
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::BadRequest,
+        ErrorCode::ValidationFailed,
+        ErrorCode::NoSession,
+        ErrorCode::Unauthenticated,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::ReauthenticationRequired,
+        ErrorCode::Forbidden,
+        ErrorCode::Csrf,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::EmailTaken,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::RateLimited,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
+    ];
+
+    pub fn status(self) -> u16 {
+        match self {
+            ErrorCode::BadRequest | ErrorCode::ValidationFailed => 400,
+            ErrorCode::NoSession
+            | ErrorCode::Unauthenticated
+            | ErrorCode::InvalidCredentials
+            | ErrorCode::ReauthenticationRequired => 401,
+            ErrorCode::Forbidden | ErrorCode::Csrf => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::EmailTaken => 409,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Internal => 500,
+            ErrorCode::Unavailable => 503,
+        }
+    }
+
+    /// The code as it appears in the body and in a form's `?error=` redirect.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::NoSession => "no_session",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::Csrf => "csrf",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error as the client sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ApiError {
-    pub status: u16,
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// Seconds for the `Retry-After` header of a `429` or `503` (not part of the body).
+    /// Seconds for the `Retry-After` header of a `429` or `503` (not part of an API body).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<u64>,
 }
 
 impl ApiError {
-    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError {
-            status,
-            code: code.to_string(),
+            code,
             message: message.into(),
             field: None,
             retry_after: None,
         }
+    }
+
+    /// The HTTP status, from the code.
+    pub fn status(&self) -> u16 {
+        self.code.status()
     }
 
     pub fn with_field(mut self, field: impl Into<String>) -> Self {
@@ -37,37 +137,35 @@ impl ApiError {
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(400, "bad_request", message)
+        Self::new(ErrorCode::BadRequest, message)
     }
 
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self::new(400, "validation_failed", message).with_field(field)
+        Self::new(ErrorCode::ValidationFailed, message).with_field(field)
     }
 
     pub fn no_session() -> Self {
         Self::new(
-            401,
-            "no_session",
+            ErrorCode::NoSession,
             "there is no live session; start one with POST /api/session",
         )
     }
 
     pub fn unauthenticated() -> Self {
-        Self::new(401, "unauthenticated", "sign in first")
+        Self::new(ErrorCode::Unauthenticated, "sign in first")
     }
 
     pub fn csrf() -> Self {
-        Self::new(403, "csrf", "cross-site requests may not change state")
+        Self::new(ErrorCode::Csrf, "cross-site requests may not change state")
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(404, "not_found", message)
+        Self::new(ErrorCode::NotFound, message)
     }
 
     pub fn unavailable() -> Self {
         Self::new(
-            503,
-            "unavailable",
+            ErrorCode::Unavailable,
             "the service is temporarily unavailable; try again shortly",
         )
     }
@@ -75,15 +173,15 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+        write!(f, "{} ({}): {}", self.code, self.status(), self.message)
     }
 }
 
 impl std::error::Error for ApiError {}
 
 // Server functions may return `Result<T, ApiError>`: failures of the server-function
-// machinery itself (a lost connection, a body that does not decode) become `bad_request` or
-// `unavailable` in the same shape.
+// machinery itself (a lost connection, a body that does not decode) become `bad_request`,
+// `unavailable` or `internal` in the same shape.
 impl leptos::server_fn::error::FromServerFnError for ApiError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
@@ -94,14 +192,14 @@ impl leptos::server_fn::error::FromServerFnError for ApiError {
                 ApiError::bad_request(m)
             }
             E::Request(_) | E::Response(_) => ApiError::unavailable(),
-            other => ApiError::new(500, "bad_request", other.to_string()),
+            other => ApiError::new(ErrorCode::Internal, other.to_string()),
         }
     }
 }
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::ApiError;
+    use super::{ApiError, ErrorCode};
     use crate::domain;
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::{IntoResponse, Response};
@@ -117,36 +215,30 @@ mod server {
                 E::Validation {
                     field: None,
                     message,
-                } => ApiError::new(400, "validation_failed", message),
-                E::BadRequest(message) => ApiError::bad_request(message),
+                } => ApiError::new(ErrorCode::ValidationFailed, message),
                 E::NoSession => ApiError::no_session(),
                 E::NotFound(what) => ApiError::not_found(format!("{what} not found")),
                 E::Unauthenticated => ApiError::unauthenticated(),
                 E::InvalidCredentials => ApiError::new(
-                    401,
-                    "invalid_credentials",
+                    ErrorCode::InvalidCredentials,
                     "the email or password is incorrect",
                 ),
                 E::ReauthenticationRequired => ApiError::new(
-                    401,
-                    "reauthentication_required",
+                    ErrorCode::ReauthenticationRequired,
                     "confirm your password to do this",
                 ),
                 E::EmailTaken => ApiError::new(
-                    409,
-                    "email_taken",
+                    ErrorCode::EmailTaken,
                     "an account with this email already exists",
                 )
                 .with_field("email"),
                 E::RateLimited(seconds) => ApiError {
                     retry_after: Some(seconds),
                     ..ApiError::new(
-                        429,
-                        "rate_limited",
+                        ErrorCode::RateLimited,
                         "too many failed sign-ins for this email; try again later",
                     )
                 },
-                E::Forbidden => ApiError::new(403, "forbidden", "you may not do this"),
                 E::Unavailable(source) => {
                     // The cause goes to the log, never to the client.
                     tracing::error!(error = %source, "storage failure");
@@ -159,7 +251,7 @@ mod server {
     impl IntoResponse for ApiError {
         fn into_response(self) -> Response {
             let status =
-                StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut body = serde_json::json!({ "code": self.code, "message": self.message });
             if let Some(field) = self.field {
                 body["field"] = field.into();
@@ -177,5 +269,22 @@ mod server {
             }
             res
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_one_name_and_one_status() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+            assert!((400..600).contains(&code.status()), "{code}");
+        }
+        assert_eq!(ErrorCode::RateLimited.status(), 429);
+        assert_eq!(ErrorCode::parse("nonsense"), None);
     }
 }

@@ -8,34 +8,51 @@
 //!
 //! ## Map
 //!
+//! Arrows point one way: `app` (pages, server functions) and `web::api` (JSON routes) →
+//! `web` (adapters) → `domain` (rules and use cases) → `store` (storage).
+//!
+//! ```text
+//! model, error, i18n          shared by server and browser; import nothing else
+//! app/        pages, each beside its server functions   ─┐
+//! web/api/    JSON routes, one router per resource        ├→ web (Ctx, apply) → domain → store
+//! web/        Ctx, middleware, cookies, guard             ─┘
+//! domain/     use cases and rules; no HTTP, no Leptos
+//! store/      the seam (one trait per area) and its engines (store::sqlite)
+//! ```
+//!
 //! Shared by server and browser:
-//! - [`model`]: the types that cross the wire (API bodies, server function results).
-//! - [`error`]: [`error::ApiError`], the one error shape clients see, and the single
-//!   mapping from domain errors to it.
+//! - [`model`]: the types that cross the wire: API bodies, the input of every operation
+//!   (one type for its JSON body and its server function), server function results, and
+//!   the [`model::Outcome`] a form reports in its redirect.
+//! - [`error`]: [`error::ApiError`], the one error shape clients see, its
+//!   [`error::ErrorCode`] (which decides the status), and the single mapping from domain
+//!   errors to it.
 //! - [`i18n`]: every string of the pages in English, Spanish, French and German.
-//! - [`app`]: the Leptos app: shell, router, navigation, pages ([`app::pages`], the
-//!   account pages in [`app::account`], the privacy page and consent prompt in
-//!   [`app::privacy`]) and the server functions they call ([`app::server_fns`]).
+//! - [`app`]: the Leptos app: shell, router, navigation, and one module per page holding
+//!   the page and the server functions it calls (`app::home`, `app::preferences`,
+//!   `app::session`, `app::sign_in`, `app::devices`, `app::privacy`); `app::forms` for
+//!   what forms share, `app::server` for the one wrapper every server function runs in.
 //!
 //! Server only (`ssr`):
 //! - `config`: the environment variables of `API.md`, validated.
-//! - `domain`: the rules, knowing nothing of HTTP: `domain::sessions` (tokens, hashes,
-//!   expiry, life cycle, a user's devices, the cap), `domain::session_cache` (live sessions
-//!   kept in-process, with tombstones), `domain::accounts` (validation, argon2id hashing,
-//!   the sign-in throttle, roles), `domain::audit` (security events),
-//!   `domain::preferences` (defaults, validation, cookie form), `domain::tracking` (page
-//!   views and actions through a group-commit writer, activity), `domain::consent`
-//!   (consent records under a policy version), `domain::privacy` (the export and
-//!   erasure), `domain::retention` (deleting what is older than `DATA_RETENTION_DAYS`).
-//! - `store`: all SQL, one module per store (`store::sessions`, `store::users`,
-//!   `store::audit`, `store::tracking`, `store::consent`, `store::privacy`,
-//!   `store::retention`), over one SQLite file (`store::Db`: a primary connection and a
-//!   reports pool); the schema, triggers included, is in `migrations/`.
-//! - `web`: axum: `web::api` (the JSON routes), `web::ops` (the operations both the
-//!   routes and the server functions call), `web::visitor` (who is asking: session,
-//!   account and preferences), `web::guard` (CSRF, cache and security headers, the
-//!   Content-Security-Policy), `web::session_store` (our tower-sessions store),
-//!   `web::cookies` (the signed preferences cookie).
+//! - `domain`: the rules and use cases. `domain::visitor` (who is asking, resolved per
+//!   request), `domain::auth` (sign-in and out, re-authentication, password change, the
+//!   caller's own session), `domain::devices`, `domain::preferences`, `domain::tracking`
+//!   (group-commit writer, activity), `domain::consent`, `domain::privacy` (export,
+//!   erasure), `domain::retention`; the services they share, `domain::sessions` (tokens,
+//!   expiry, the in-process cache, and `Sessions::end`, the one way a session ends),
+//!   `domain::accounts` (validated input, argon2id, the throttle), `domain::audit`; and
+//!   `domain::types`, the leaf types that cross the storage seam. A use case owns its
+//!   transaction and reports what it did (`domain::Happened`).
+//! - `store`: one trait per area (`SessionRepo`, `HistoryRepo`, `AccountRepo`,
+//!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`), reached through a
+//!   `Store` that opens transactions; `store::sqlite` fills them over one file. The schema,
+//!   triggers included, is in `migrations/`.
+//! - `web`: axum: `web::ctx` (the typed request context and the one place a use case's
+//!   report becomes cookies), `web::api` (one router per resource, `web::api::extract`
+//!   for typed bodies), `web::visitor` (the middleware that resolves the visitor and
+//!   records page views), `web::guard` (CSRF, cache and security headers, the CSP),
+//!   `web::session_store` (tower-sessions as the cookie's carrier), `web::cookies`.
 //! - `cli`: the `squid` command line (`serve`, `migrate`, `purge`, `admin grant|revoke`).
 
 pub mod app;

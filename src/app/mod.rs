@@ -1,28 +1,37 @@
-//! The Leptos app: the HTML shell, the router, the navigation and the consent prompt. Pages
-//! live in [`pages`], [`account`] and [`privacy`]; the server functions they call live in
-//! [`server_fns`].
+//! The Leptos app: the HTML shell, the router and the navigation. Each page lives beside
+//! the server functions it calls: [`home`], [`preferences`], [`session`], [`sign_in`]
+//! (`/register`, `/login`, sign-out), [`devices`], [`privacy`] (with the consent prompt).
+//! [`forms`] holds what the pages share about forms; `server` (server only) is the one
+//! wrapper every server function runs its body in.
 //!
 //! Theme and language come from the server in the very first response: the shell writes
 //! them on `<html>` from the request's `Visitor`, and the browser, when it hydrates, reads
 //! them back from there, so both sides render the same thing without another round trip.
 
-pub mod account;
-pub mod pages;
+pub mod devices;
+pub mod forms;
+pub mod home;
+pub mod preferences;
 pub mod privacy;
-pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod session;
+pub mod sign_in;
 
 use crate::i18n::{t, Key};
 use crate::model::{Language, Preferences};
 #[cfg(not(feature = "ssr"))]
 use crate::model::{Notifications, Theme};
-use account::{DevicesPage, LoginPage, RegisterPage};
+use devices::DevicesPage;
+use home::{HomePage, NotFound};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, StaticSegment};
-use pages::{HomePage, NotFound, PreferencesPage, SessionPage};
+use preferences::PreferencesPage;
 use privacy::{ConsentPrompt, PrivacyPage};
-use server_fns::Logout;
+use session::SessionPage;
+use sign_in::{LoginPage, Logout, RegisterPage};
 
 /// The app's pages: path and the name a visit is recorded under.
 pub const PAGES: &[(&str, &str)] = &[
@@ -62,11 +71,15 @@ pub fn use_prefs() -> Prefs {
     expect_context::<Prefs>()
 }
 
-/// On the server: reads the request's [`crate::web::Visitor`] (none outside a request).
+/// On the server: reads the request's visitor (none outside a request).
 #[cfg(feature = "ssr")]
-fn with_visitor<T>(read: impl FnOnce(&crate::web::Visitor) -> T) -> Option<T> {
-    use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<crate::web::Visitor>().map(read))
+fn with_visitor<T>(read: impl FnOnce(&crate::domain::visitor::Visitor) -> T) -> Option<T> {
+    use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<crate::domain::visitor::Visitor>()
+            .map(read)
+    })
 }
 
 /// The preferences this render starts from.
@@ -146,7 +159,7 @@ fn initial_consent_due() -> Option<String> {
         let state = use_context::<crate::web::AppState>()?;
         with_visitor(|v| v.consent_due)
             .filter(|due| *due)
-            .map(|_| state.consents.policy_version().to_string())
+            .map(|_| state.domain.consents.policy_version().to_string())
     }
     #[cfg(not(feature = "ssr"))]
     {

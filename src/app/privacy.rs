@@ -2,16 +2,93 @@
 //! account") and the consent prompt every page shows while a user's choices are due under
 //! the policy in force.
 
-use super::account::{redirect_unless, typed_password_error_key};
-use super::server_fns::{
-    privacy_overview, ConfirmConsent, DeleteAccount, PrivacyData, SaveConsent,
-};
+use super::forms::{failed, readable_time, redirect_unless, redirected, typed_password_error_key};
 use super::{use_consent_due, use_prefs};
 use crate::error::ApiError;
 use crate::i18n::{t, Key};
-use crate::model::{ConsentRecord, ConsentType};
+use crate::model::{ConsentFormInput, ConsentRecord, ConsentType, Outcome, PasswordInput};
+use crate::model::{ConsentState, PrivacyData};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_query_map};
+use leptos_router::hooks::use_location;
+
+/// The signed-in user's consent, its history and the retention period; `None` for a guest.
+#[server(prefix = "/api/fn", endpoint = "privacy")]
+pub async fn privacy_overview() -> Result<Option<PrivacyData>, ApiError> {
+    super::server::serve(|ctx| async move {
+        if ctx.visitor.account.is_none() {
+            return Ok(None);
+        }
+        let consents = &ctx.state.domain.consents;
+        Ok(Some(PrivacyData {
+            consent: consents.state(&ctx.visitor).await?,
+            history: consents.history(&ctx.visitor).await?,
+            retention_days: ctx.state.domain.retention.days,
+            due: ctx.visitor.consent_due,
+        }))
+    })
+    .await
+}
+
+/// Saves the consent form: a ticked box is consent given, an empty one consent refused;
+/// both choices are recorded under the policy in force.
+#[server(prefix = "/api/fn", endpoint = "save_consent")]
+pub async fn save_consent(
+    #[server(flatten)] input: ConsentFormInput,
+) -> Result<ConsentState, ApiError> {
+    use super::server::{form, Back};
+    use crate::domain::consent::{Choices, ConsentMethod};
+    form(
+        Back::to("/privacy", Outcome::Saved, "/privacy"),
+        move |mut ctx| async move {
+            let choices = Choices::from(input);
+            let consents = &ctx.state.domain.consents;
+            let (state, _) = consents
+                .record(
+                    &mut ctx.visitor,
+                    &choices,
+                    ConsentMethod::PrivacyPage,
+                    ctx.now,
+                )
+                .await?;
+            Ok(state)
+        },
+    )
+    .await
+}
+
+/// The consent prompt's answer: the current choices, confirmed under the policy in force.
+/// Without JavaScript, back to the page it was given on (`return_to`, a path of this site).
+#[server(prefix = "/api/fn", endpoint = "confirm_consent")]
+pub async fn confirm_consent(return_to: Option<String>) -> Result<(), ApiError> {
+    use super::server::{form, local_path, Back};
+    let page = local_path(return_to.as_deref());
+    form(Back::url(page.clone(), &page), |mut ctx| async move {
+        let consents = &ctx.state.domain.consents;
+        consents.confirm(&mut ctx.visitor, ctx.now).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Erases the account ("Delete my account", with the password).
+#[server(prefix = "/api/fn", endpoint = "delete_account")]
+pub async fn delete_account(#[server(flatten)] input: PasswordInput) -> Result<(), ApiError> {
+    use super::server::{form, send, set_header, Back};
+    use crate::domain::accounts::validate::Secret;
+    use crate::web::guard::CLEAR_SITE_DATA_ERASED;
+    form(
+        Back::to("/", Outcome::Deleted, "/privacy"),
+        move |mut ctx| async move {
+            let password = Secret::try_from(input)?;
+            let privacy = &ctx.state.domain.privacy;
+            let happened = privacy.erase(&mut ctx.visitor, password, ctx.now).await?;
+            send(ctx.apply(&happened).await?);
+            set_header("clear-site-data", CLEAR_SITE_DATA_ERASED);
+            Ok(())
+        },
+    )
+    .await
+}
 
 fn kind_key(kind: ConsentType) -> Key {
     match kind {
@@ -83,7 +160,7 @@ pub fn PrivacyPage() -> impl IntoView {
     redirect_unless(true);
     let prefs = use_prefs();
     let due = use_consent_due();
-    let query = use_query_map();
+    let redirected = redirected();
     let save = ServerAction::<SaveConsent>::new();
     let delete = ServerAction::<DeleteAccount>::new();
     let data = Resource::new(move || save.version().get(), |_| privacy_overview());
@@ -104,20 +181,17 @@ pub fn PrivacyPage() -> impl IntoView {
     let status = move || {
         let saved = match save.value().get() {
             Some(result) => result.is_ok(),
-            None => query.read().get("saved").is_some(),
+            None => redirected() == Some(Ok(Outcome::Saved)),
         };
         saved.then(|| t(prefs.lang(), Key::ConsentSaved))
     };
     // A password typed into the delete form that is wrong says so in those words.
     let alert = move || {
-        let code = delete
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| save.value().get().and_then(Result::err))
-            .map(|e: ApiError| e.code)
-            .or_else(|| query.read().get("error"))?;
-        Some(t(prefs.lang(), typed_password_error_key(&code)))
+        let code = failed(delete.value().get())
+            .or_else(|| failed(save.value().get()))
+            .map(Some)
+            .or_else(|| redirected().and_then(Result::err))?;
+        Some(t(prefs.lang(), typed_password_error_key(code)))
     };
 
     view! {
@@ -225,7 +299,7 @@ fn ConsentHistory(records: Vec<ConsentRecord>) -> impl IntoView {
                 {records
                     .into_iter()
                     .map(|r| {
-                        let when = super::pages::readable_time(&r.at);
+                        let when = readable_time(&r.at);
                         let choice = if r.granted { Key::Given } else { Key::Refused };
                         view! {
                             <tr data-testid="consent-record">

@@ -9,11 +9,12 @@
 //! The policy has a version (`CONSENT_POLICY_VERSION`). A user whose newest choice was
 //! made under another version, or who never chose, is *due*: the pages ask again.
 
-use super::audit::{AuditEvent, AuditKind};
-use super::{rfc3339, Error, Result};
-use crate::model::{ConsentItem, ConsentRecord, ConsentState, ConsentType};
-use crate::store::consent::ConsentRow;
-use crate::store::{self, Db};
+use super::visitor::Visitor;
+use super::{rfc3339, AuditEvent, AuditKind, Error, Happened, Millis, Result};
+use crate::model::{
+    ConsentFormInput, ConsentInput, ConsentItem, ConsentRecord, ConsentState, ConsentType,
+};
+use crate::store::{ConsentRow, Store};
 use std::sync::Arc;
 
 /// How a choice was made, kept with it.
@@ -43,6 +44,35 @@ pub fn parse_type(raw: &str) -> Result<ConsentType> {
         .ok_or_else(|| Error::invalid("type", "type must be \"analytics\" or \"marketing\""))
 }
 
+/// Consent choices to record, valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Choices(pub Vec<(ConsentType, bool)>);
+
+/// `POST /api/consent`: one choice.
+impl TryFrom<ConsentInput> for Choices {
+    type Error = Error;
+    fn try_from(input: ConsentInput) -> Result<Choices> {
+        let Some(kind) = input.kind else {
+            return Err(Error::invalid("type", "type is required"));
+        };
+        let kind = parse_type(&kind)?;
+        let granted = input
+            .granted
+            .ok_or_else(|| Error::invalid("granted", "granted is required"))?;
+        Ok(Choices(vec![(kind, granted)]))
+    }
+}
+
+/// The form of `/privacy`: a ticked box is consent given, an empty one consent refused.
+impl From<ConsentFormInput> for Choices {
+    fn from(input: ConsentFormInput) -> Choices {
+        Choices(vec![
+            (ConsentType::Analytics, input.analytics.is_some()),
+            (ConsentType::Marketing, input.marketing.is_some()),
+        ])
+    }
+}
+
 /// Whether a user whose newest choice was made under `newest_version` must be asked again
 /// (or for the first time) under `policy_version`.
 pub fn is_due(policy_version: &str, newest_version: Option<&str>) -> bool {
@@ -54,20 +84,22 @@ pub fn is_due(policy_version: &str, newest_version: Option<&str>) -> bool {
 fn state_from(policy_version: &str, newest_first: &[ConsentRow]) -> ConsentState {
     let items = ConsentType::ALL
         .into_iter()
-        .map(|kind| match newest_first.iter().find(|r| r.kind == kind) {
-            Some(r) => ConsentItem {
-                kind,
-                granted: r.granted,
-                version: r.version.clone(),
-                updated_at: Some(rfc3339(r.at)),
+        .map(
+            |kind| match newest_first.iter().find(|r| r.kind == kind.as_str()) {
+                Some(r) => ConsentItem {
+                    kind,
+                    granted: r.granted,
+                    version: r.version.clone(),
+                    updated_at: Some(rfc3339(r.at)),
+                },
+                None => ConsentItem {
+                    kind,
+                    granted: kind.default_granted(),
+                    version: policy_version.to_string(),
+                    updated_at: None,
+                },
             },
-            None => ConsentItem {
-                kind,
-                granted: kind.default_granted(),
-                version: policy_version.to_string(),
-                updated_at: None,
-            },
-        })
+        )
         .collect();
     ConsentState {
         policy_version: policy_version.to_string(),
@@ -75,29 +107,29 @@ fn state_from(policy_version: &str, newest_first: &[ConsentRow]) -> ConsentState
     }
 }
 
-impl ConsentRow {
-    pub fn into_record(self) -> ConsentRecord {
-        ConsentRecord {
-            kind: self.kind,
-            granted: self.granted,
-            version: self.version,
-            at: rfc3339(self.at),
-            method: self.method,
-        }
-    }
+/// A choice as the API shows it; `None` for a kind this build does not know (the schema
+/// admits none, so it is skipped, not guessed).
+pub fn record_of(row: ConsentRow) -> Option<ConsentRecord> {
+    Some(ConsentRecord {
+        kind: ConsentType::parse(&row.kind)?,
+        granted: row.granted,
+        version: row.version,
+        at: rfc3339(row.at),
+        method: row.method,
+    })
 }
 
 /// The consent service.
 #[derive(Clone, Debug)]
 pub struct Consents {
-    db: Db,
+    store: Arc<dyn Store>,
     policy_version: Arc<str>,
 }
 
 impl Consents {
-    pub fn new(db: Db, policy_version: &str) -> Self {
+    pub fn new(store: Arc<dyn Store>, policy_version: &str) -> Self {
         Consents {
-            db,
+            store,
             policy_version: policy_version.into(),
         }
     }
@@ -112,9 +144,10 @@ impl Consents {
         is_due(&self.policy_version, newest_version)
     }
 
-    /// The state of each kind for a user.
-    pub async fn state(&self, user_id: &str) -> Result<ConsentState> {
-        let newest = store::consent::newest(&self.db, user_id).await?;
+    /// The state of each kind for the signed-in user.
+    pub async fn state(&self, visitor: &Visitor) -> Result<ConsentState> {
+        let user_id = &visitor.account()?.id;
+        let newest = self.store.conn().newest_consents(user_id).await?;
         Ok(state_from(&self.policy_version, &newest))
     }
 
@@ -123,49 +156,76 @@ impl Consents {
         state_from(&self.policy_version, newest_first)
     }
 
-    /// Records choices under the current policy version, each with a `consent_changed`
-    /// audit entry built from `audit` (its user, time, origin and session), all in one
-    /// transaction. Returns the state afterwards.
+    /// Records the signed-in user's choices under the current policy version, each with a
+    /// `consent_changed` audit entry, in one transaction: the user is no longer asked.
+    /// Returns the state afterwards.
+    #[tracing::instrument(skip_all, level = "debug")]
     pub async fn record(
         &self,
-        user_id: &str,
-        choices: &[(ConsentType, bool)],
+        visitor: &mut Visitor,
+        choices: &Choices,
         method: ConsentMethod,
-        audit: &AuditEvent,
-    ) -> Result<ConsentState> {
+        now: Millis,
+    ) -> Result<(ConsentState, Happened)> {
+        let user_id = visitor.account()?.id.clone();
         let rows: Vec<ConsentRow> = choices
+            .0
             .iter()
             .map(|&(kind, granted)| ConsentRow {
-                kind,
+                kind: kind.as_str().to_string(),
                 granted,
                 version: self.policy_version.to_string(),
-                at: audit.at,
+                at: now,
                 method: method.as_str().to_string(),
             })
             .collect();
-        let events: Vec<AuditEvent> = rows
-            .iter()
-            .map(|r| {
-                let mut event = audit.clone();
-                event.kind = AuditKind::ConsentChanged;
-                event.details(serde_json::json!({
-                    "type": r.kind.as_str(),
-                    "granted": r.granted,
-                    "version": r.version,
-                    "method": r.method,
-                }))
-            })
-            .collect();
-        let newest = store::consent::insert(&self.db, user_id, &rows, &events).await?;
-        Ok(state_from(&self.policy_version, &newest))
+        let mut happened = Happened::default();
+        let mut tx = self.store.begin().await?;
+        tx.insert_consents(&user_id, &rows).await?;
+        for r in &rows {
+            let mut event = AuditEvent::new(
+                AuditKind::ConsentChanged,
+                Some(user_id.clone()),
+                now,
+                visitor.origin(),
+            )
+            .details(serde_json::json!({
+                "type": r.kind,
+                "granted": r.granted,
+                "version": r.version,
+                "method": r.method,
+            }));
+            if let Some((public_id, hash)) = visitor.session_hash() {
+                event = event.session(&public_id, &hash);
+            }
+            happened.audit(&mut *tx, event).await?;
+        }
+        let newest = tx.newest_consents(&user_id).await?;
+        tx.commit().await?;
+        visitor.consent_due = false;
+        Ok((state_from(&self.policy_version, &newest), happened))
     }
 
-    /// Every choice the user made, newest first.
-    pub async fn history(&self, user_id: &str) -> Result<Vec<ConsentRecord>> {
-        Ok(store::consent::history(&self.db, user_id)
+    /// The prompt's answer: the user's current choices, recorded again under the policy in
+    /// force (so they are no longer due).
+    pub async fn confirm(&self, visitor: &mut Visitor, now: Millis) -> Result<Happened> {
+        let current = Choices(self.state(visitor).await?.choices());
+        let (_, happened) = self
+            .record(visitor, &current, ConsentMethod::Prompt, now)
+            .await?;
+        Ok(happened)
+    }
+
+    /// Every choice the signed-in user made, newest first.
+    pub async fn history(&self, visitor: &Visitor) -> Result<Vec<ConsentRecord>> {
+        let user_id = &visitor.account()?.id;
+        Ok(self
+            .store
+            .conn()
+            .consent_history(user_id)
             .await?
             .into_iter()
-            .map(ConsentRow::into_record)
+            .filter_map(record_of)
             .collect())
     }
 }
@@ -186,7 +246,7 @@ mod tests {
         let state = state_from(
             "3",
             &[ConsentRow {
-                kind: ConsentType::Marketing,
+                kind: "marketing".into(),
                 granted: true,
                 version: "2".into(),
                 at: 0,

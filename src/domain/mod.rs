@@ -1,42 +1,42 @@
-//! Squid's rules, free of HTTP and Leptos: what a session is and when it ends, what
-//! preferences are valid, what tracking records. Adapters (`web`, `app`) call these;
-//! the SQL behind them lives in `store`.
+//! Squid's rules and use cases, free of HTTP and Leptos. Adapters (`web`, `app`) parse input
+//! and apply what a use case reports; storage is reached only through the `store` seam.
 //!
-//! Every function that depends on the time takes `now` as an argument, so tests can move
-//! the clock without sleeping.
+//! - The caller: [`visitor`] (who is asking, resolved once per request: session, account,
+//!   preferences) and [`Happened`] (what a use case did that the edge must carry out: a new
+//!   token for the cookie, or none; the preferences cookie).
+//! - Use cases, each owning its transaction: [`auth`] (register, sign in and out,
+//!   re-authentication, password change), [`devices`] (a user's sessions, revoking them),
+//!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
+//!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
+//! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
+//!   [`sessions::Sessions::end`], the one way a session ends), [`accounts`] (validated
+//!   input, argon2id hashing, the sign-in throttle), [`audit`].
+//! - [`types`]: the leaf types that cross the storage seam, re-exported here.
+//!
+//! Time comes in as `now` (read once per request from the application's [`Clock`]), so
+//! tests move the clock instead of sleeping.
 
 pub mod accounts;
 pub mod audit;
+pub mod auth;
 pub mod consent;
+pub mod devices;
 pub mod preferences;
 pub mod privacy;
 pub mod retention;
-pub mod session_cache;
 pub mod sessions;
 pub mod tracking;
+pub mod types;
+pub mod visitor;
 
-/// Milliseconds since the Unix epoch, UTC. Times are stored and compared as these.
-pub type Millis = i64;
+pub use types::{
+    rfc3339, AuditEvent, AuditKind, Clock, EndReason, Millis, Order, Origin, Pagination, Scope,
+    SessionPolicy, SessionRecord, TokenHash,
+};
 
-/// The current time in [`Millis`].
-pub fn now_millis() -> Millis {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("the clock is after 1970");
-    now.as_millis() as Millis
-}
-
-/// Formats a time as the contract wants it: RFC 3339, UTC, milliseconds
-/// (`2026-11-22T10:15:30.123Z`).
-pub fn rfc3339(ms: Millis) -> String {
-    const FORMAT: &[time::format_description::FormatItem<'static>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(FORMAT).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_string())
-}
+use crate::model::Preferences;
+use crate::store::{Conn, Store, StoreError};
+use std::sync::Arc;
 
 /// What can go wrong in the domain. The web layer maps each variant to one status and
 /// code, once, in `crate::error`.
@@ -48,9 +48,6 @@ pub enum Error {
         field: Option<String>,
         message: String,
     },
-    /// Input that is not understood at all.
-    #[error("{0}")]
-    BadRequest(String),
     /// The operation needs a live session and there is none.
     #[error("no live session")]
     NoSession,
@@ -72,17 +69,14 @@ pub enum Error {
     /// Too many failed sign-ins for one email; retry after this many seconds.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
-    /// Signed in, but not allowed.
-    #[error("forbidden")]
-    Forbidden,
     /// The storage behind the domain failed; the detail is for the log only.
     #[error("storage unavailable: {0}")]
     Unavailable(Box<dyn std::error::Error + Send + Sync>),
 }
 
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Error::Unavailable(Box::new(e))
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        Error::Unavailable(e.0)
     }
 }
 
@@ -97,25 +91,7 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Which page of a list to return (`?page=1&perPage=20`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Pagination {
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl Default for Pagination {
-    fn default() -> Self {
-        Pagination {
-            page: 1,
-            per_page: 20,
-        }
-    }
-}
-
 impl Pagination {
-    pub const MAX_PER_PAGE: u32 = 100;
-
     /// Validates the raw query values: `page` >= 1, `perPage` in 1..=100; absent means default.
     pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self> {
         let page = match page {
@@ -139,22 +115,6 @@ impl Pagination {
         };
         Ok(Pagination { page, per_page })
     }
-
-    pub fn limit(&self) -> i64 {
-        i64::from(self.per_page)
-    }
-
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.per_page)
-    }
-}
-
-/// Oldest first (`asc`, the default) or newest first (`desc`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Order {
-    #[default]
-    Asc,
-    Desc,
 }
 
 impl Order {
@@ -167,15 +127,128 @@ impl Order {
     }
 }
 
+/// What a use case did that the edge must carry out, and what it wrote, so adapters apply
+/// it in one place and tests can check it.
+#[derive(Debug, Default)]
+pub struct Happened {
+    /// What the session cookie carries from now on.
+    pub session: SessionChange,
+    /// The preferences cookie.
+    pub prefs_cookie: PrefsCookie,
+    /// Every session this use case ended (the caller's own included).
+    pub ended: Vec<sessions::Ended>,
+    /// What it wrote to the audit trail.
+    pub audited: Vec<AuditKind>,
+}
+
+impl Happened {
+    /// Writes `event` in `tx` and notes it.
+    pub async fn audit(&mut self, tx: &mut dyn Conn, event: AuditEvent) -> Result<()> {
+        tx.insert_audit(&event).await?;
+        self.audited.push(event.kind);
+        Ok(())
+    }
+}
+
+/// What the session cookie must carry after a use case.
+#[derive(Debug, Default)]
+pub enum SessionChange {
+    /// Whatever it carried.
+    #[default]
+    Kept,
+    /// The token of a session that has just started.
+    Started(sessions::Token),
+    /// Nothing: the caller's session ended (or was never one of ours); expire the cookie.
+    Ended,
+}
+
+/// What to do with the preferences cookie after a use case.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub enum PrefsCookie {
+    #[default]
+    Kept,
+    /// Rewrite it to hold these.
+    Write(Preferences),
+    /// Remove it (after an erasure).
+    Remove,
+}
+
+/// The rules' settings, from the configuration.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub policy: SessionPolicy,
+    pub max_sessions_per_user: usize,
+    /// `REAUTH_WINDOW_SECS`, in milliseconds.
+    pub reauth_window: Millis,
+    pub admin_emails: Vec<String>,
+    pub consent_policy_version: String,
+    pub retention_days: u32,
+}
+
+/// Every service of the domain over one store. Cheap to clone (handles only).
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub sessions: sessions::Sessions,
+    pub visitors: visitor::Visitors,
+    pub auth: auth::Auth,
+    pub devices: devices::Devices,
+    pub accounts: accounts::Accounts,
+    pub preferences: preferences::PreferencesService,
+    pub tracking: tracking::Tracking,
+    pub audit: audit::Audit,
+    pub consents: consent::Consents,
+    pub privacy: privacy::Privacy,
+    pub retention: retention::Retention,
+}
+
+impl Services {
+    /// Builds every service (and starts the event writer: needs a Tokio runtime).
+    pub fn new(store: Arc<dyn Store>, settings: Settings) -> Services {
+        let sessions = sessions::Sessions::new(store.clone(), settings.policy);
+        let accounts = accounts::Accounts::new(store.clone(), settings.admin_emails.clone());
+        let consents = consent::Consents::new(store.clone(), &settings.consent_policy_version);
+        let auth = auth::Auth::new(
+            store.clone(),
+            sessions.clone(),
+            accounts.clone(),
+            settings.max_sessions_per_user,
+        );
+        Services {
+            visitors: visitor::Visitors::new(
+                store.clone(),
+                sessions.clone(),
+                accounts.clone(),
+                consents.clone(),
+            ),
+            devices: devices::Devices::new(
+                store.clone(),
+                sessions.clone(),
+                auth.clone(),
+                settings.reauth_window,
+            ),
+            preferences: preferences::PreferencesService::new(store.clone()),
+            tracking: tracking::Tracking::new(store.clone(), auth.clone(), settings.policy),
+            privacy: privacy::Privacy::new(
+                store.clone(),
+                sessions.clone(),
+                accounts.clone(),
+                consents.clone(),
+            ),
+            retention: retention::Retention::new(store.clone(), settings.retention_days),
+            audit: audit::Audit::new(store.clone()),
+            store,
+            sessions,
+            auth,
+            accounts,
+            consents,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_has_milliseconds_and_z() {
-        assert_eq!(rfc3339(1_795_342_530_123), "2026-11-22T10:15:30.123Z");
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000Z");
-    }
 
     #[test]
     fn pagination_accepts_the_contract_range_and_names_the_culprit() {

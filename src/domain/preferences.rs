@@ -1,12 +1,17 @@
-//! Preferences: their defaults, how a change is validated, and their compact cookie form.
+//! Preferences: their defaults, how a change is validated and saved, and their compact
+//! cookie form.
 //!
 //! Guests keep preferences in a signed cookie (signing is the web layer's job; this module
 //! only says what the value inside looks like). Signed-in users keep them in the account,
-//! which arrives with the accounts issue.
+//! the same on every device; the cookie mirrors them.
 
-use super::{Error, Result};
-use crate::model::{Language, Notifications, PreferenceSource, Preferences, Theme};
-use serde_json::{Map, Value};
+use super::visitor::Visitor;
+use super::{AuditEvent, AuditKind, Error, Happened, Millis, PrefsCookie, Result};
+use crate::model::{
+    Language, Notifications, PreferenceSource, Preferences, PreferencesInput, Theme,
+};
+use crate::store::Store;
+use std::sync::Arc;
 
 /// The defaults for a visitor with no stored preferences: light, notifications on, and the
 /// best supported match of their `Accept-Language` header.
@@ -58,55 +63,20 @@ pub struct PreferencesPatch {
 
 const FIELDS: &str = "theme, notifications or language";
 
-impl PreferencesPatch {
-    /// Validates a JSON object such as `{"theme": "dark", "language": "English"}`.
-    /// Every failure names the field at fault.
-    pub fn from_json(body: &Map<String, Value>) -> Result<Self> {
-        if body.is_empty() {
-            return Err(Error::Validation {
-                field: None,
-                message: format!("give at least one of {FIELDS}"),
-            });
-        }
-        let mut patch = PreferencesPatch::default();
-        for (key, value) in body {
-            let text = |field: &str| {
-                value
-                    .as_str()
-                    .ok_or_else(|| Error::invalid(field, format!("{field} must be a string")))
-            };
-            match key.as_str() {
-                "theme" => patch.theme = Some(parse_theme(text("theme")?)?),
-                "notifications" => {
-                    patch.notifications = Some(parse_notifications(text("notifications")?)?)
-                }
-                "language" => patch.language = Some(parse_language(text("language")?)?),
-                unknown => {
-                    return Err(Error::invalid(
-                        unknown,
-                        format!("unknown field \"{unknown}\"; expected {FIELDS}"),
-                    ))
-                }
-            }
-        }
-        Ok(patch)
-    }
+impl TryFrom<PreferencesInput> for PreferencesPatch {
+    type Error = Error;
 
-    /// Validates the fields of the preferences form (absent or empty fields are left as they are).
-    pub fn from_form(
-        theme: Option<&str>,
-        notifications: Option<&str>,
-        language: Option<&str>,
-    ) -> Result<Self> {
-        fn present(v: Option<&str>) -> Option<&str> {
-            v.filter(|s| !s.trim().is_empty())
-        }
+    /// Validates a change such as `{"theme": "dark", "language": "English"}`: at least one
+    /// field, each a known value. Every failure names the field at fault.
+    fn try_from(input: PreferencesInput) -> Result<Self> {
         let patch = PreferencesPatch {
-            theme: present(theme).map(parse_theme).transpose()?,
-            notifications: present(notifications)
+            theme: input.theme.as_deref().map(parse_theme).transpose()?,
+            notifications: input
+                .notifications
+                .as_deref()
                 .map(parse_notifications)
                 .transpose()?,
-            language: present(language).map(parse_language).transpose()?,
+            language: input.language.as_deref().map(parse_language).transpose()?,
         };
         if patch == PreferencesPatch::default() {
             return Err(Error::Validation {
@@ -116,7 +86,9 @@ impl PreferencesPatch {
         }
         Ok(patch)
     }
+}
 
+impl PreferencesPatch {
     /// The preferences after this change.
     pub fn apply(self, base: Preferences) -> Preferences {
         Preferences {
@@ -125,6 +97,58 @@ impl PreferencesPatch {
             language: self.language.unwrap_or(base.language),
             source: base.source,
         }
+    }
+}
+
+/// The preferences service.
+#[derive(Clone, Debug)]
+pub struct PreferencesService {
+    store: Arc<dyn Store>,
+}
+
+impl PreferencesService {
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        PreferencesService { store }
+    }
+
+    /// Applies a change; the cookie is always rewritten. A signed-in user's are saved to
+    /// the account too (audited as `preferences_changed`), so every device shows them from
+    /// its next page. Returns the preferences now in effect.
+    pub async fn update(
+        &self,
+        visitor: &mut Visitor,
+        patch: PreferencesPatch,
+        now: Millis,
+    ) -> Result<(Preferences, Happened)> {
+        let mut prefs = patch.apply(visitor.prefs);
+        let mut happened = Happened::default();
+        match &visitor.account {
+            Some(account) => {
+                prefs.source = PreferenceSource::Account;
+                let mut event = AuditEvent::new(
+                    AuditKind::PreferencesChanged,
+                    Some(account.id.clone()),
+                    now,
+                    visitor.origin(),
+                )
+                .details(serde_json::json!({
+                    "theme": prefs.theme.as_str(),
+                    "notifications": prefs.notifications.as_str(),
+                    "language": prefs.language.code(),
+                }));
+                if let Some((public_id, hash)) = visitor.session_hash() {
+                    event = event.session(&public_id, &hash);
+                }
+                let mut tx = self.store.begin().await?;
+                tx.save_preferences(&account.id, &prefs, now).await?;
+                happened.audit(&mut *tx, event).await?;
+                tx.commit().await?;
+            }
+            None => prefs.source = PreferenceSource::Cookie,
+        }
+        visitor.prefs = prefs;
+        happened.prefs_cookie = PrefsCookie::Write(prefs);
+        Ok((prefs, happened))
     }
 }
 
@@ -201,8 +225,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn object(v: Value) -> Map<String, Value> {
-        v.as_object().unwrap().clone()
+    /// The patch of a JSON body, as the API reads it.
+    fn from_json(v: serde_json::Value) -> Result<PreferencesPatch> {
+        let input: PreferencesInput = serde_json::from_value(v).unwrap();
+        PreferencesPatch::try_from(input)
     }
 
     fn field_of(err: Error) -> Option<String> {
@@ -229,10 +255,9 @@ mod tests {
 
     #[test]
     fn the_seed_example_body_works_as_is() {
-        let patch = PreferencesPatch::from_json(&object(
-            json!({"theme": "dark", "notifications": "enabled", "language": "English"}),
-        ))
-        .unwrap();
+        let patch =
+            from_json(json!({"theme": "dark", "notifications": "enabled", "language": "English"}))
+                .unwrap();
         let prefs = patch.apply(Preferences::default());
         assert_eq!(prefs.theme, Theme::Dark);
         assert_eq!(prefs.notifications, Notifications::Enabled);
@@ -246,7 +271,7 @@ mod tests {
             language: Language::De,
             ..Default::default()
         };
-        let prefs = PreferencesPatch::from_json(&object(json!({"notifications": "disabled"})))
+        let prefs = from_json(json!({"notifications": "disabled"}))
             .unwrap()
             .apply(base);
         assert_eq!(
@@ -258,29 +283,16 @@ mod tests {
     #[test]
     fn bad_input_names_the_field() {
         assert_eq!(
-            field_of(PreferencesPatch::from_json(&object(json!({"theme": "blue"}))).unwrap_err()),
+            field_of(from_json(json!({"theme": "blue"})).unwrap_err()),
             Some("theme".into())
         );
         assert_eq!(
-            field_of(PreferencesPatch::from_json(&object(json!({"theme": 3}))).unwrap_err()),
-            Some("theme".into())
-        );
-        assert_eq!(
-            field_of(
-                PreferencesPatch::from_json(&object(json!({"language": "Klingon"}))).unwrap_err()
-            ),
+            field_of(from_json(json!({"language": "Klingon"})).unwrap_err()),
             Some("language".into())
         );
+        assert_eq!(field_of(from_json(json!({})).unwrap_err()), None);
         assert_eq!(
-            field_of(PreferencesPatch::from_json(&object(json!({"font": "serif"}))).unwrap_err()),
-            Some("font".into())
-        );
-        assert_eq!(
-            field_of(PreferencesPatch::from_json(&object(json!({}))).unwrap_err()),
-            None
-        );
-        assert_eq!(
-            field_of(PreferencesPatch::from_form(Some("light"), Some("loud"), None).unwrap_err()),
+            field_of(from_json(json!({"theme": "light", "notifications": "loud"})).unwrap_err()),
             Some("notifications".into())
         );
     }

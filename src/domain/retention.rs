@@ -5,7 +5,8 @@
 //! long as the account (a consent record is the proof of what the user agreed to).
 
 use super::{rfc3339, Millis, Result};
-use crate::store::{self, Db};
+use crate::store::Store;
+use std::sync::Arc;
 
 const DAY: Millis = 24 * 60 * 60 * 1000;
 
@@ -50,13 +51,13 @@ impl PurgeReport {
 /// The retention service.
 #[derive(Clone, Debug)]
 pub struct Retention {
-    db: Db,
+    store: Arc<dyn Store>,
     pub days: u32,
 }
 
 impl Retention {
-    pub fn new(db: Db, days: u32) -> Self {
-        Retention { db, days }
+    pub fn new(store: Arc<dyn Store>, days: u32) -> Self {
+        Retention { store, days }
     }
 
     /// The first moment still kept at `now`: everything strictly older goes.
@@ -64,13 +65,16 @@ impl Retention {
         now - Millis::from(self.days) * DAY
     }
 
-    /// Deletes everything older than the retention period at `now`.
+    /// Deletes everything older than the retention period at `now`, in small batches that
+    /// each commit on their own (requests slip in between).
+    #[tracing::instrument(skip_all, level = "debug")]
     pub async fn purge(&self, now: Millis) -> Result<PurgeReport> {
         let cutoff = self.cutoff(now);
+        let mut conn = self.store.conn();
         // Sessions first: their events' counters then have no row left to keep up to date.
-        let ended_sessions = store::retention::delete_ended_sessions(&self.db, cutoff).await?;
-        let (page_views, actions) = store::retention::delete_events(&self.db, cutoff).await?;
-        let audit = store::retention::delete_audit(&self.db, cutoff).await?;
+        let ended_sessions = conn.delete_logs_ended_before(cutoff).await?;
+        let (page_views, actions) = conn.delete_events_before(cutoff).await?;
+        let audit = conn.delete_audit_before(cutoff).await?;
         Ok(PurgeReport {
             cutoff,
             page_views,

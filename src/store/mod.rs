@@ -1,84 +1,92 @@
-//! Storage: the only place SQL lives. One submodule per store, each a thin set of queries
-//! over a shared connection pool; the rules that decide *when* to run them live in `domain`.
-//! The schema itself lives only in `migrations/`.
+//! Storage: the seam between the rules and the engines. Everything here is *what* can be
+//! stored and read, per area, with no rule about *when*; the rules that decide live in
+//! `domain`, which reaches storage only through these traits. An engine fills them all:
+//! [`sqlite`] today (one file, the default).
+//!
+//! - [`Store`] is an engine's handle. [`Store::begin`] opens a transaction for a use case:
+//!   what it does through the [`Conn`] takes effect at [`Conn::commit`], or not at all (a
+//!   dropped `Conn` rolls back). [`Store::conn`] gives the same operations, each taking
+//!   effect on its own: for reads and the single writes of the request path.
+//! - One trait per area, each in its own module with its row types: [`SessionRepo`] (live
+//!   sessions, which Redis can hold), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
+//!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`]. A [`Conn`] is all
+//!   of them.
+//!
+//! This module imports nothing above it: only the leaf types re-exported at
+//! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
+//!
+//! While a use case holds a transaction it must not ask the store for anything else: on
+//! SQLite the transaction holds the one writer connection, and a second request for it
+//! would wait for itself.
 
+pub mod accounts;
 pub mod audit;
 pub mod consent;
+pub mod history;
 pub mod privacy;
 pub mod retention;
 pub mod sessions;
-pub mod tracking;
-pub mod users;
+pub mod sqlite;
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+pub use accounts::{AccountRepo, AccountRow, NewAccount};
+pub use audit::{AuditRepo, AuditRow};
+pub use consent::{ConsentRepo, ConsentRow};
+pub use history::{
+    ActionRow, ActivityRow, EventKind, HistoryRepo, NewEvent, PageRow, MAX_EVENT_BATCH,
 };
-use std::str::FromStr;
-use std::time::Duration;
+pub use privacy::{Erased, Held, LogRow, PrivacyRepo, UserRow};
+pub use retention::RetentionRepo;
+pub use sessions::{SessionRepo, StoredSession};
 
-/// The migrations, embedded in the binary so `squid serve` and `squid migrate` need no files.
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+/// A storage failure: the engine's own error, for the log only.
+#[derive(Debug)]
+pub struct StoreError(pub Box<dyn std::error::Error + Send + Sync>);
 
-/// The database handle every store shares: two pools over one SQLite file.
-///
-/// - `primary`, exactly one connection: every write, and the small reads on the request
-///   path (a session, a page of visits). SQLite allows one writer at a time; writers on
-///   several connections would contend inside SQLite, whose busy handler *sleeps* (1, 2,
-///   5, 10… ms) between retries. On one connection they queue asynchronously instead. The
-///   small reads ride along because this connection's page cache is always warm, while
-///   every commit invalidates other connections' caches (measured: 66-75 µs of CPU per
-///   request with separate readers, 57-62 µs without).
-/// - `reports`, up to four connections: long reads (the activity feed, exports,
-///   analytics), which in WAL mode never block the writer nor wait for it.
-#[derive(Clone, Debug)]
-pub struct Db {
-    pub primary: SqlitePool,
-    pub reports: SqlitePool,
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
 }
 
-impl Db {
-    /// Opens (creating if missing) the SQLite database at `url`.
-    ///
-    /// WAL with `synchronous = NORMAL`: a committed transaction survives a crash of the
-    /// process (it is in the WAL, handed to the OS) while commits need no fsync each; only a
-    /// power loss can take the last few. Readers never block the writer.
-    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
-        let options = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            .pragma("temp_store", "memory");
-        let primary = SqlitePoolOptions::new()
-            .min_connections(1)
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx pings a connection on every acquire by default: a round trip to its
-            // worker thread per query, for a local file that cannot drop the connection.
-            .test_before_acquire(false)
-            .connect_with(options.clone())
-            .await?;
-        let reports = SqlitePoolOptions::new()
-            .min_connections(1)
-            .max_connections(4)
-            .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await?;
-        Ok(Db { primary, reports })
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
     }
+}
 
-    /// Applies any migration not yet applied.
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.primary).await
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError(Box::new(e))
     }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An engine's handle, shared by every request.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Opens a transaction: nothing done through it is seen by others before `commit`.
+    async fn begin(&self) -> StoreResult<Box<dyn Conn>>;
+
+    /// The same operations, each taking effect on its own.
+    fn conn(&self) -> Box<dyn Conn>;
 
     /// A cheap round trip, for the health check.
-    pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.primary)
-            .await
-            .map(|_| ())
-    }
+    async fn ping(&self) -> StoreResult<()>;
+}
+
+/// What a use case works through: every area's operations, in a transaction or not.
+#[async_trait::async_trait]
+pub trait Conn:
+    SessionRepo
+    + HistoryRepo
+    + AccountRepo
+    + AuditRepo
+    + ConsentRepo
+    + PrivacyRepo
+    + RetentionRepo
+    + Send
+{
+    /// Makes the transaction's changes durable (nothing to do outside one).
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -1,6 +1,7 @@
 //! The preferences cookie: signed with `COOKIE_KEY`, so a tampered or foreign value is
-//! simply ignored (the defaults apply), never an error.
+//! simply ignored (the defaults apply), never an error. And the key itself.
 
+use crate::config::CookieKeySource;
 use crate::domain::preferences::{from_cookie_value, to_cookie_value};
 use crate::model::Preferences;
 use axum::http::{header, HeaderMap};
@@ -57,6 +58,56 @@ pub fn prefs_removal_cookie(name: &'static str, secure: bool) -> String {
         .build();
     cookie.make_removal();
     cookie.encoded().to_string()
+}
+
+/// The signing key for cookies: `COOKIE_KEY`, or in development a key generated once and
+/// kept (mode 0600) beside the database, so restarts keep visitors' preferences.
+pub fn load_key(source: &CookieKeySource) -> Result<Key, String> {
+    use base64::Engine;
+    let engine = &base64::engine::general_purpose::STANDARD;
+    let bytes = match source {
+        CookieKeySource::Given(bytes) => bytes.clone(),
+        CookieKeySource::File(path) => match std::fs::read_to_string(path) {
+            Ok(text) => engine
+                .decode(text.trim())
+                .ok()
+                .filter(|b| b.len() >= 64)
+                .ok_or_else(|| {
+                    format!(
+                        "COOKIE_KEY: the key file {} is damaged; delete it to make a new one",
+                        path.display()
+                    )
+                })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut bytes = vec![0u8; 64];
+                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+                write_private(path, &engine.encode(&bytes)).map_err(|e| {
+                    format!(
+                        "COOKIE_KEY: cannot write the key file {}: {e}",
+                        path.display()
+                    )
+                })?;
+                tracing::info!(path = %path.display(), "generated a development cookie key");
+                bytes
+            }
+            Err(e) => {
+                return Err(format!(
+                    "COOKIE_KEY: cannot read the key file {}: {e}",
+                    path.display()
+                ))
+            }
+        },
+    };
+    Ok(Key::derive_from(&bytes))
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 #[cfg(test)]

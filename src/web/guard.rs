@@ -103,6 +103,14 @@ pub async fn response_headers(State(state): State<AppState>, req: Request, next:
     res
 }
 
+/// `Clear-Site-Data` as the contract wants it on sign-out: not `"cookies"`, which would
+/// also wipe the device's preferences cookie.
+pub const CLEAR_SITE_DATA_SIGNED_OUT: &str = "\"cache\", \"storage\"";
+
+/// `Clear-Site-Data` after an erasure: nothing of the account stays in the browser, the
+/// preferences cookie included.
+pub const CLEAR_SITE_DATA_ERASED: &str = "\"cache\", \"cookies\", \"storage\"";
+
 /// The policy of everything but pages: nothing may load, nothing may frame it.
 pub const LOCKED_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'";
 

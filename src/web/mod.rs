@@ -1,24 +1,26 @@
 //! The HTTP side: application state, the router, the middleware every request passes
-//! through, and the server's life cycle. Handlers stay thin: they parse, call [`ops`]
-//! (which calls `domain`), and shape the answer.
+//! through, and the server's life cycle. Adapters stay thin: they parse input into the
+//! domain's types, call one use case, and apply what it reports ([`ctx::Ctx::apply`]).
+//!
+//! - [`ctx`]: the typed request context (state, visitor, the cookie's session handle) and
+//!   the one place a use case's outcome becomes cookies.
+//! - [`api`]: the JSON routes, one router per resource.
+//! - [`visitor`]: the middleware that resolves who is asking, and records page views.
+//! - [`guard`]: CSRF, cache and security headers, the Content-Security-Policy.
+//! - [`session_store`]: tower-sessions as the carrier of the session cookie.
+//! - [`cookies`]: the signed preferences cookie.
 
 pub mod api;
 pub mod cookies;
+pub mod ctx;
 pub mod guard;
-pub mod ops;
 pub mod session_store;
 pub mod visitor;
 
 use crate::app::{shell, App};
-use crate::config::{Config, CookieKeySource};
-use crate::domain::accounts::Accounts;
-use crate::domain::audit::Audit;
-use crate::domain::consent::Consents;
-use crate::domain::privacy::Privacy;
-use crate::domain::retention::Retention;
-use crate::domain::sessions::{SessionPolicy, Sessions};
-use crate::domain::tracking::Tracking;
-use crate::store::Db;
+use crate::config::Config;
+use crate::domain::{Clock, Services};
+use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::{middleware, Router};
 use leptos::prelude::*;
@@ -28,7 +30,7 @@ use std::time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
-pub use visitor::{LiveSession, Visitor};
+pub use ctx::Ctx;
 
 /// Largest request body accepted, API and server functions alike.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -54,101 +56,30 @@ impl FromRef<AppState> for LeptosOptions {
 pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
-    pub db: Db,
-    pub sessions: Sessions,
-    pub tracking: Tracking,
-    pub accounts: Accounts,
-    pub audit: Audit,
-    pub consents: Consents,
-    pub privacy: Privacy,
-    pub retention: Retention,
     pub cookie_key: cookie::Key,
+    /// The time every request reads once; tests move it.
+    pub clock: Clock,
+    /// Every use case.
+    pub domain: Services,
 }
 
 impl AppState {
-    /// Builds the state over an opened, migrated database.
+    /// Builds the state over an opened, migrated store.
     pub fn new(
         config: Config,
-        db: Db,
+        store: Arc<dyn Store>,
         cookie_key: cookie::Key,
         leptos_options: LeptosOptions,
+        clock: Clock,
     ) -> Self {
-        let policy = SessionPolicy {
-            idle: config.idle_timeout_secs as i64 * 1000,
-            absolute: config.absolute_timeout_secs as i64 * 1000,
-        };
-        let sessions = Sessions::new(db.clone(), policy);
-        let accounts = Accounts::new(db.clone(), config.admin_emails.clone());
-        let consents = Consents::new(db.clone(), &config.consent_policy_version);
         AppState(Arc::new(Shared {
             leptos_options,
-            privacy: Privacy::new(
-                db.clone(),
-                accounts.clone(),
-                sessions.clone(),
-                consents.clone(),
-            ),
-            retention: Retention::new(db.clone(), config.data_retention_days),
-            sessions,
-            tracking: Tracking::new(db.clone()),
-            accounts,
-            audit: Audit::new(db.clone()),
-            consents,
+            domain: Services::new(store, config.settings()),
             config: Arc::new(config),
-            db,
             cookie_key,
+            clock,
         }))
     }
-}
-
-/// The signing key for cookies: `COOKIE_KEY`, or in development a key generated once and
-/// kept (mode 0600) beside the database, so restarts keep visitors' preferences.
-pub fn load_cookie_key(source: &CookieKeySource) -> Result<cookie::Key, String> {
-    use base64::Engine;
-    let engine = &base64::engine::general_purpose::STANDARD;
-    let bytes = match source {
-        CookieKeySource::Given(bytes) => bytes.clone(),
-        CookieKeySource::File(path) => match std::fs::read_to_string(path) {
-            Ok(text) => engine
-                .decode(text.trim())
-                .ok()
-                .filter(|b| b.len() >= 64)
-                .ok_or_else(|| {
-                    format!(
-                        "COOKIE_KEY: the key file {} is damaged; delete it to make a new one",
-                        path.display()
-                    )
-                })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = vec![0u8; 64];
-                rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
-                write_private(path, &engine.encode(&bytes)).map_err(|e| {
-                    format!(
-                        "COOKIE_KEY: cannot write the key file {}: {e}",
-                        path.display()
-                    )
-                })?;
-                tracing::info!(path = %path.display(), "generated a development cookie key");
-                bytes
-            }
-            Err(e) => {
-                return Err(format!(
-                    "COOKIE_KEY: cannot read the key file {}: {e}",
-                    path.display()
-                ))
-            }
-        },
-    };
-    Ok(cookie::Key::derive_from(&bytes))
-}
-
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// The whole application: `/api` routes, server functions, pages and static files, with
@@ -161,8 +92,9 @@ pub fn router(state: AppState) -> Router {
     };
     let options = state.leptos_options.clone();
 
-    let session_layer = SessionManagerLayer::new(session_store::SqlSessionStore {
-        sessions: state.sessions.clone(),
+    let session_layer = SessionManagerLayer::new(session_store::CookieCarrier {
+        sessions: state.domain.sessions.clone(),
+        clock: state.clock.clone(),
     })
     .with_name(state.config.session_cookie_name())
     .with_http_only(true)
@@ -205,14 +137,11 @@ pub fn router(state: AppState) -> Router {
 /// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish.
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.config.site_addr;
-    if let Err(e) = state.accounts.warm_up().await {
+    if let Err(e) = state.domain.accounts.hasher.warm_up().await {
         tracing::warn!(error = %e, "could not prepare the dummy password hash");
     }
-    let sweeper = tokio::spawn(sweep_expired(
-        state.sessions.clone(),
-        state.accounts.clone(),
-    ));
-    let purger = tokio::spawn(apply_retention(state.retention.clone()));
+    let sweeper = tokio::spawn(sweep_expired(state.clone()));
+    let purger = tokio::spawn(apply_retention(state.clone()));
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
@@ -230,17 +159,18 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
 
 /// Deletes expired sessions and stale sign-in attempts every minute (more often for short
 /// test timeouts).
-async fn sweep_expired(sessions: Sessions, accounts: Accounts) {
-    let period = Duration::from_millis((sessions.policy.idle as u64 / 2).clamp(1_000, 60_000));
-    let mut tick = tokio::time::interval(period);
+async fn sweep_expired(state: AppState) {
+    let domain = &state.domain;
+    let idle = domain.sessions.policy.idle as u64;
+    let mut tick = tokio::time::interval(Duration::from_millis((idle / 2).clamp(1_000, 60_000)));
     loop {
         tick.tick().await;
-        match sessions.sweep(crate::domain::now_millis()).await {
+        match domain.sessions.sweep(state.clock.now()).await {
             Ok(0) => {}
             Ok(n) => tracing::debug!(ended = n, "expired sessions deleted"),
             Err(e) => tracing::warn!(error = %e, "expired-session sweep failed; will retry"),
         }
-        if let Err(e) = accounts.prune_attempts(crate::domain::now_millis()).await {
+        if let Err(e) = domain.accounts.prune_attempts(state.clock.now()).await {
             tracing::warn!(error = %e, "pruning sign-in attempts failed; will retry");
         }
     }
@@ -252,12 +182,13 @@ pub const RETENTION_PERIOD: Duration = Duration::from_secs(15 * 60);
 
 /// Deletes what is older than `DATA_RETENTION_DAYS`, at start and every
 /// [`RETENTION_PERIOD`]. A failed run is logged and tried again at the next tick.
-pub async fn apply_retention(retention: Retention) {
+pub async fn apply_retention(state: AppState) {
+    let retention = &state.domain.retention;
     let mut tick = tokio::time::interval(RETENTION_PERIOD);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match retention.purge(crate::domain::now_millis()).await {
+        match retention.purge(state.clock.now()).await {
             Ok(report) if report.total() == 0 => {}
             Ok(report) => tracing::info!(
                 page_views = report.page_views,

@@ -1,12 +1,10 @@
 //! The audit trail and the hardening around accounts: security events with time, IP and
 //! user agent, never a token; security headers; CSRF on server functions.
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, PW};
 use axum::body::Body;
 use axum::http::{header, Method, StatusCode};
 use serde_json::{json, Value};
-
-const PW: &str = "correct horse battery";
 
 fn types(audit: &Value) -> Vec<String> {
     audit["items"]
@@ -134,7 +132,7 @@ async fn an_expired_session_of_a_user_is_audited() {
     let app = TestApp::with_env(&[("SESSION_IDLE_TIMEOUT_SECS", "1")]).await;
     let mut c = app.client();
     c.register("ann@example.com", PW).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
     assert_eq!(c.get("/api/auth/me").await.status, StatusCode::UNAUTHORIZED);
     let mut again = app.client();
     again.login("ann@example.com", PW).await;
@@ -306,7 +304,7 @@ async fn the_password_form_works_without_javascript() {
     let res = laptop
         .send(form(
             &laptop,
-            "current_password=wrong+one+here&new_password=brand+new+one",
+            "currentPassword=wrong+one+here&newPassword=brand+new+one",
         ))
         .await;
     assert_eq!(
@@ -318,7 +316,7 @@ async fn the_password_form_works_without_javascript() {
     let res = laptop
         .send(form(
             &laptop,
-            "current_password=correct+horse+battery&new_password=brand+new+one",
+            "currentPassword=correct+horse+battery&newPassword=brand+new+one",
         ))
         .await;
     assert_eq!(res.headers[header::LOCATION], "/devices?password=1");

@@ -1,11 +1,9 @@
 //! Devices: the user's live sessions, ending one or all others (with a recent sign-in),
 //! the cap per user, and revocation seen at once by the other device.
 
-use crate::harness::{Client, TestApp};
+use crate::harness::{Client, TestApp, PW};
 use axum::http::StatusCode;
 use serde_json::{json, Value};
-
-const PW: &str = "correct horse battery";
 
 async fn signed_in(app: &TestApp, ua: &str) -> Client {
     let mut c = app.client();
@@ -138,7 +136,7 @@ async fn device_operations_need_a_recent_sign_in() {
         .as_str()
         .unwrap()
         .to_string();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.advance(std::time::Duration::from_millis(1100));
 
     for res in [
         laptop.delete(&format!("/api/sessions/{phone_id}")).await,
@@ -178,7 +176,7 @@ async fn signing_in_beyond_the_cap_ends_the_least_recently_active_session() {
     first.register("ann@example.com", PW).await;
     let mut second = signed_in(&app, "second").await;
     // The first is used after the second signed in: the second is now the least recent.
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.advance(std::time::Duration::from_millis(5));
     assert_eq!(first.get("/api/auth/me").await.status, StatusCode::OK);
 
     let mut third = signed_in(&app, "third").await;
@@ -207,20 +205,23 @@ async fn a_request_in_flight_at_sign_out_does_not_bring_the_session_back() {
     c.register("ann@example.com", PW).await;
     let token = c.session_token().unwrap();
     let id: tower_sessions::session::Id = token.parse().unwrap();
-    let store = squid::web::session_store::SqlSessionStore {
-        sessions: app.state.sessions.clone(),
+    let store = squid::web::session_store::CookieCarrier {
+        sessions: app.domain().sessions.clone(),
+        clock: app.state.clock.clone(),
     };
     // A slow request has loaded the signed-in session...
     let mut loaded = store.load(&id).await.unwrap().expect("live");
+    let session_token = squid::web::session_store::token_of(id);
+    let loaded_record = app.domain().sessions.load(&session_token, app.now());
+    let loaded_record = loaded_record.await.unwrap().expect("live");
     // ...the user signs out meanwhile...
     assert_eq!(
         c.post("/api/auth/logout", json!({})).await.status,
         StatusCode::NO_CONTENT
     );
     // ...and the slow request finishes, saving what it changed.
-    let mut record: squid::domain::sessions::SessionRecord =
-        serde_json::from_value(loaded.data["squid"].clone()).unwrap();
-    record.auth_at = Some(squid::domain::now_millis());
+    let mut record: squid::domain::SessionRecord = loaded_record;
+    record.auth_at = Some(app.now());
     loaded
         .data
         .insert("squid".into(), serde_json::to_value(&record).unwrap());

@@ -7,18 +7,26 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde_json::Value;
 use squid::config::Config;
-use squid::store::Db;
+use squid::domain::sessions::{LiveSession, NewSession};
+use squid::domain::{Clock, EndReason, Services};
+use squid::store::sqlite::SqliteStore;
+use squid::store::Store;
 use squid::web::{router, AppState};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 use tempfile::TempDir;
 use tower::ServiceExt;
 
 pub const UA: &str = "squid-tests/1.0";
+pub const PW: &str = "correct horse battery";
 
 pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub dir: TempDir,
+    /// The SQLite store behind the state, for looking at the rows themselves.
+    db: SqliteStore,
 }
 
 impl TestApp {
@@ -35,9 +43,8 @@ impl TestApp {
     /// The server restarted over the same database (and cookie key), with other
     /// environment variables: clients keep their cookies and sessions.
     pub async fn restart(self, vars: &[(&str, &str)]) -> TestApp {
-        let TestApp { dir, state, .. } = self;
-        state.db.primary.close().await;
-        state.db.reports.close().await;
+        let TestApp { dir, db, .. } = self;
+        db.close().await;
         TestApp::in_dir(dir, vars).await
     }
 
@@ -50,18 +57,19 @@ impl TestApp {
         env.insert("DATABASE_URL".into(), url.clone());
         let config =
             Config::from_lookup(|k| env.get(k).cloned()).expect("valid test configuration");
-        let key = squid::web::load_cookie_key(&config.cookie_key).expect("cookie key");
-        let db = Db::connect(&url).await.expect("open database");
+        let key = squid::web::cookies::load_key(&config.cookie_key).expect("cookie key");
+        let db = SqliteStore::connect(&url).await.expect("open database");
         db.migrate().await.expect("migrate");
         let options = leptos::prelude::LeptosOptions::builder()
             .output_name("squid")
             .site_root("target/site")
             .build();
-        let state = AppState::new(config, db, key, options);
+        let state = AppState::new(config, Arc::new(db.clone()), key, options, Clock::default());
         TestApp {
             router: router(state.clone()),
             state,
             dir,
+            db,
         }
     }
 
@@ -74,8 +82,43 @@ impl TestApp {
         }
     }
 
-    pub fn db(&self) -> &Db {
-        &self.state.db
+    pub fn db(&self) -> &SqliteStore {
+        &self.db
+    }
+
+    /// Every use case, as the server runs them.
+    pub fn domain(&self) -> &Services {
+        &self.state.domain
+    }
+
+    /// The server's time now.
+    pub fn now(&self) -> i64 {
+        self.state.clock.now()
+    }
+
+    /// Starts a session straight in the domain, as a request would, at `at`.
+    pub async fn start_session(&self, new: NewSession, at: i64) -> LiveSession {
+        let mut tx = self.db.begin().await.expect("begin");
+        let live = self.domain().sessions.start(&mut *tx, new, at).await;
+        tx.commit().await.expect("commit");
+        live.expect("a session")
+    }
+
+    /// Ends a session straight in the domain at `at`.
+    pub async fn end_session(&self, live: &LiveSession, reason: EndReason, at: i64) {
+        let mut tx = self.db.begin().await.expect("begin");
+        let hashes = [live.token.hash()];
+        let ended = self
+            .domain()
+            .sessions
+            .end(&mut *tx, &hashes, reason, None, at);
+        ended.await.expect("ended");
+        tx.commit().await.expect("commit");
+    }
+
+    /// Moves the server's clock forward, as if that much time had passed.
+    pub fn advance(&self, by: Duration) {
+        self.state.clock.advance(by);
     }
 }
 

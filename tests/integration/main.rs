@@ -1,16 +1,23 @@
 //! Integration tests: the real router, the real session store and a real SQLite file in a
-//! temporary directory. Nothing is mocked.
+//! temporary directory. Nothing is mocked. Time moves by the server's own clock
+//! (`TestApp::advance`), never by sleeping.
 //!
 //! One test binary (with modules) rather than one per file: linking is the slow part.
 
 mod harness;
 
-mod accounts;
 mod api_conventions;
 mod audit;
+mod consent;
 mod devices;
+mod erasure;
+mod export;
 mod pages;
+mod password;
 mod preferences;
-mod privacy;
+mod retention;
+mod roles;
 mod sessions;
+mod sign_in;
+mod throttle;
 mod tracking;

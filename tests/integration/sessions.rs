@@ -4,10 +4,12 @@ use crate::harness::TestApp;
 use axum::http::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
-use squid::domain::now_millis;
-use squid::domain::sessions::{EndReason, NewSession, Token};
+use squid::domain::sessions::{NewSession, Token};
+use squid::domain::EndReason;
+use squid::store::sqlite::SqliteStore;
+use squid::web::session_store::CookieCarrier;
 use std::time::Duration;
-use tower_sessions::session::{Id, Record};
+use tower_sessions::session::Id;
 use tower_sessions::SessionStore;
 
 #[tokio::test]
@@ -174,10 +176,10 @@ async fn idle_expiry_slides_with_reads_too() {
     c.start().await;
     // Only reads, for twice the idle timeout: each one slides the deadline.
     for _ in 0..8 {
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        app.advance(Duration::from_millis(250));
         assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
     }
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(Duration::from_millis(1100));
     let res = c.get("/api/session").await;
     assert_eq!(
         res.status,
@@ -206,10 +208,10 @@ async fn absolute_expiry_ends_even_a_busy_session() {
     );
     assert!(expires > start);
     for _ in 0..3 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.advance(Duration::from_millis(200));
         assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.advance(Duration::from_millis(500));
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
 }
 
@@ -240,10 +242,10 @@ async fn the_sweeper_deletes_expired_rows_and_closes_their_history() {
     let app = TestApp::with_env(&[("SESSION_IDLE_TIMEOUT_SECS", "1")]).await;
     let mut a = app.client();
     a.start().await;
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    app.advance(Duration::from_millis(1100));
     let mut b = app.client();
     b.start().await;
-    let swept = app.state.sessions.sweep(now_millis()).await.unwrap();
+    let swept = app.domain().sessions.sweep(app.now()).await.unwrap();
     assert_eq!(swept, 1, "only the idle one");
     let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
         .fetch_one(&app.db().reports)
@@ -264,39 +266,30 @@ async fn the_sweeper_deletes_expired_rows_and_closes_their_history() {
 #[tokio::test]
 async fn a_request_finishing_after_the_end_does_not_resurrect_the_session() {
     let app = TestApp::new().await;
-    let store = squid::web::session_store::SqlSessionStore {
-        sessions: app.state.sessions.clone(),
+    let store = CookieCarrier {
+        sessions: app.domain().sessions.clone(),
+        clock: app.state.clock.clone(),
     };
-    let record = NewSession {
+    let new = NewSession {
         user_agent: "ua".into(),
         ..Default::default()
-    }
-    .into_record(now_millis());
-    let mut r = Record {
-        id: Id::default(),
-        data: [("squid".to_string(), serde_json::to_value(&record).unwrap())].into(),
-        expiry_date: time::OffsetDateTime::now_utc(),
     };
-    store.create(&mut r).await.unwrap();
-    let token = squid::web::session_store::token_of(r.id);
+    let live = app.start_session(new, app.now()).await;
+    let token: Token = live.token;
+    let id = Id(i128::from_le_bytes(token.0));
     // The in-flight request has loaded it...
-    let loaded = store.load(&r.id).await.unwrap().expect("live");
+    let loaded = store.load(&id).await.unwrap().expect("live");
     // ...then the session ends...
-    app.state
-        .sessions
-        .end(&token, EndReason::Ended, now_millis())
-        .await
-        .unwrap();
+    app.end_session(&live, EndReason::Ended, app.now()).await;
     // ...then the request finishes: it saves and counts as activity.
     store.save(&loaded).await.unwrap();
-    let loaded_record = serde_json::from_value(loaded.data["squid"].clone()).unwrap();
-    app.state
+    app.domain()
         .sessions
-        .touch(&token, loaded_record, now_millis() + 60_000)
+        .touch(&token, live.record.clone(), app.now() + 60_000)
         .await
         .unwrap();
 
-    assert!(store.load(&r.id).await.unwrap().is_none(), "still ended");
+    assert!(store.load(&id).await.unwrap().is_none(), "still ended");
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
         .fetch_one(&app.db().reports)
         .await
@@ -331,7 +324,7 @@ async fn an_end_made_by_another_process_is_seen_within_a_second() {
     let mut c = app.client();
     c.start().await;
     assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
-    let other_process = squid::store::Db::connect(&format!(
+    let other_process = SqliteStore::connect(&format!(
         "sqlite://{}",
         app.dir.path().join("squid.db").display()
     ))
@@ -341,7 +334,7 @@ async fn an_end_made_by_another_process_is_seen_within_a_second() {
         .execute(&other_process.primary)
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    app.advance(Duration::from_millis(1_100));
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
 }
 

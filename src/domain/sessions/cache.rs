@@ -10,8 +10,7 @@
 //!   read the row from the database just before it was deleted cannot put it back.
 //! - The cache is bounded ([`MAX_ENTRIES`]); when full, lookups simply go to the database.
 
-use super::sessions::{SessionRecord, TokenHash};
-use super::Millis;
+use crate::domain::{Millis, SessionRecord, TokenHash};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -88,20 +87,6 @@ impl SessionCache {
         Some(record)
     }
 
-    /// Whether the cached session already belongs to `user_id` with sign-in time `auth_at`.
-    pub fn has_identity(
-        &self,
-        hash: &TokenHash,
-        user_id: &Option<String>,
-        auth_at: Option<Millis>,
-    ) -> bool {
-        self.lock()
-            .live
-            .get(&hash.0)
-            .is_some_and(|e| &e.record.user_id == user_id && e.record.auth_at == auth_at)
-    }
-
-    /// What the database holds as `last_activity`, if the session is cached.
     /// The latest activity this process has seen (possibly newer than stored).
     pub fn last_activity(&self, hash: &TokenHash) -> Option<Millis> {
         self.lock()
@@ -110,6 +95,7 @@ impl SessionCache {
             .map(|e| e.record.last_activity)
     }
 
+    /// What the database holds as `last_activity`, if the session is cached.
     pub fn stored_activity(&self, hash: &TokenHash) -> Option<Millis> {
         self.lock().live.get(&hash.0).map(|e| e.stored_activity)
     }
@@ -125,14 +111,15 @@ impl SessionCache {
     }
 
     /// Evicts a session that ended and leaves a tombstone.
-    pub fn end(&self, hash: &TokenHash, now: Millis) {
+    pub fn tombstone(&self, hash: &TokenHash, now: Millis) {
         let mut inner = self.lock();
         inner.live.remove(&hash.0);
         inner.ended.insert(hash.0, now);
     }
 
-    /// Forgets a session the database no longer has (no tombstone needed: nothing ended here).
-    pub fn forget(&self, hash: &TokenHash) {
+    /// Drops an entry the database no longer has, or holds otherwise now (no tombstone
+    /// needed: nothing ended here).
+    pub fn evict(&self, hash: &TokenHash) {
         self.lock().live.remove(&hash.0);
     }
 
@@ -175,7 +162,7 @@ mod tests {
         let cache = SessionCache::default();
         let h = Token([2; 16]).hash();
         cache.put(&h, record(10), 100);
-        cache.end(&h, 200);
+        cache.tombstone(&h, 200);
         assert!(cache.get(&h, 201).is_none());
         // A lookup that read the row before it was deleted finishes now:
         cache.put(&h, record(10), 202);
@@ -206,7 +193,7 @@ mod tests {
         cache.put(&h, record(10), 10);
         cache.touch(&h, 75, false);
         assert_eq!(cache.put(&h, record(70), 80).unwrap().last_activity, 75);
-        cache.end(&h, 90);
+        cache.tombstone(&h, 90);
         assert_eq!(cache.put(&h, record(70), 91), None);
     }
 

@@ -1,0 +1,228 @@
+//! Accounts: who may sign in, how passwords are checked, and the throttle on failures.
+//!
+//! Sign-in answers alike for an unknown email and a wrong password, in words and in time:
+//! an unknown email is verified against a dummy hash with the same parameters, and both
+//! failures write the same rows.
+
+pub mod password;
+pub mod throttle;
+pub mod validate;
+
+use super::{preferences, AuditEvent, AuditKind, Error, Millis, Origin, Result};
+use crate::model::{PreferenceSource, Preferences, User};
+use crate::store::{AccountRow, NewAccount, Store};
+use password::Hasher;
+use std::sync::Arc;
+use validate::{Credentials, Email, Registration, Secret};
+
+/// An account as stored (the hash never leaves the domain).
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub created_at: Millis,
+    /// The consent policy version of the user's newest consent choice, if they made any.
+    pub consent_version: Option<String>,
+}
+
+impl Account {
+    pub fn to_user(&self) -> User {
+        User {
+            id: self.id.clone(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role.clone(),
+            created_at: super::rfc3339(self.created_at),
+        }
+    }
+
+    /// The account of a row, with its stored preferences if it has any.
+    fn from_row(row: AccountRow) -> (Account, Option<Preferences>) {
+        let prefs = match (&row.theme, &row.notifications, &row.language) {
+            (Some(t), Some(n), Some(l)) => {
+                preferences::from_codes(t, n, l, PreferenceSource::Account)
+            }
+            _ => None,
+        };
+        let account = Account {
+            id: row.id,
+            email: row.email,
+            password_hash: row.password_hash,
+            display_name: row.display_name,
+            role: row.role,
+            created_at: row.created_at,
+            consent_version: row.consent_version,
+        };
+        (account, prefs)
+    }
+}
+
+/// The account service.
+#[derive(Clone, Debug)]
+pub struct Accounts {
+    store: Arc<dyn Store>,
+    admin_emails: Arc<Vec<String>>,
+    pub hasher: Hasher,
+}
+
+impl Accounts {
+    pub fn new(store: Arc<dyn Store>, admin_emails: Vec<String>) -> Self {
+        Accounts {
+            store,
+            admin_emails: Arc::new(admin_emails),
+            hasher: Hasher::default(),
+        }
+    }
+
+    fn role_for(&self, email: &str) -> &'static str {
+        if self.admin_emails.iter().any(|e| e == email) {
+            "admin"
+        } else {
+            "user"
+        }
+    }
+
+    /// Creates an account; `409 email_taken` if the email exists.
+    pub async fn create(&self, new: Registration, now: Millis) -> Result<Account> {
+        let email = new.email.as_str();
+        if self.store.conn().account_by_email(email).await?.is_some() {
+            return Err(Error::EmailTaken);
+        }
+        let account = Account {
+            id: uuid::Uuid::new_v4().to_string(),
+            role: self.role_for(email).to_string(),
+            email: email.to_string(),
+            password_hash: self.hasher.hash(new.password.as_str()).await?,
+            display_name: new.display_name.map(|n| n.as_str().to_string()),
+            created_at: now,
+            consent_version: None,
+        };
+        let inserted = self
+            .store
+            .conn()
+            .insert_account(&NewAccount {
+                id: &account.id,
+                email: &account.email,
+                password_hash: &account.password_hash,
+                display_name: account.display_name.as_deref(),
+                role: &account.role,
+                created_at: now,
+            })
+            .await?;
+        match inserted {
+            true => Ok(account),
+            // Someone registered the same email while we were hashing.
+            false => Err(Error::EmailTaken),
+        }
+    }
+
+    /// Checks an email and password, returning the account with its stored preferences.
+    /// Unknown email and wrong password both give `InvalidCredentials` (and an audited
+    /// `login_failed`); five failures in the window give `RateLimited`, whatever the
+    /// password.
+    #[tracing::instrument(skip_all, level = "debug")]
+    pub async fn authenticate(
+        &self,
+        credentials: &Credentials,
+        now: Millis,
+        origin: &Origin,
+    ) -> Result<(Account, Option<Preferences>)> {
+        let email = credentials.email.as_str();
+        throttle::reserve(&*self.store, email, now).await?;
+        let found = self
+            .store
+            .conn()
+            .account_by_email(email)
+            .await?
+            .map(Account::from_row);
+        let ok = self
+            .hasher
+            .verify(
+                found.as_ref().map(|(a, _)| a.password_hash.as_str()),
+                &credentials.password.0,
+            )
+            .await?;
+        match found {
+            Some((mut account, prefs)) if ok => {
+                throttle::clear(&*self.store, email).await?;
+                // ADMIN_EMAILS grants the role at sign-in, so adding an email takes effect
+                // without a migration.
+                if self.role_for(email) == "admin" && account.role != "admin" {
+                    self.store.conn().set_role(email, "admin").await?;
+                    account.role = "admin".into();
+                }
+                Ok((account, prefs))
+            }
+            found => {
+                let event = AuditEvent::new(
+                    AuditKind::LoginFailed,
+                    found.map(|(a, _)| a.id),
+                    now,
+                    origin.clone(),
+                );
+                self.store.conn().insert_audit(&event).await?;
+                Err(Error::InvalidCredentials)
+            }
+        }
+    }
+
+    /// Confirms a signed-in user's password (re-authentication, password change, erasure).
+    /// A wrong password is `ReauthenticationRequired` and counts toward the same throttle.
+    #[tracing::instrument(skip_all, level = "debug")]
+    pub async fn confirm_password(
+        &self,
+        account: &Account,
+        password: &Secret,
+        now: Millis,
+        origin: &Origin,
+    ) -> Result<()> {
+        throttle::reserve(&*self.store, &account.email, now).await?;
+        if self
+            .hasher
+            .verify(Some(&account.password_hash), &password.0)
+            .await?
+        {
+            return throttle::clear(&*self.store, &account.email).await;
+        }
+        let event = AuditEvent::new(
+            AuditKind::LoginFailed,
+            Some(account.id.clone()),
+            now,
+            origin.clone(),
+        )
+        .details(serde_json::json!({ "reason": "reauthentication" }));
+        self.store.conn().insert_audit(&event).await?;
+        Err(Error::ReauthenticationRequired)
+    }
+
+    /// The account behind an id, with its stored preferences if it has any (this runs on
+    /// every request of a signed-in user).
+    pub async fn find(&self, id: &str) -> Result<Option<(Account, Option<Preferences>)>> {
+        Ok(self
+            .store
+            .conn()
+            .account_by_id(id)
+            .await?
+            .map(Account::from_row))
+    }
+
+    /// Gives or takes the `admin` role (`squid admin grant|revoke`). False: no such email.
+    pub async fn set_role(&self, email: &str, admin: bool) -> Result<bool> {
+        let email = Email::parse(email)?;
+        let role = if admin { "admin" } else { "user" };
+        Ok(self.store.conn().set_role(email.as_str(), role).await?)
+    }
+
+    /// Forgets sign-in attempts older than the window; run periodically by the server.
+    pub async fn prune_attempts(&self, now: Millis) -> Result<u64> {
+        throttle::prune(&*self.store, now).await
+    }
+
+    /// How many password verifications have run since start.
+    pub fn verifications(&self) -> u64 {
+        self.hasher.verifications()
+    }
+}

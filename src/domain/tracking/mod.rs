@@ -1,0 +1,398 @@
+//! Tracking: page visits and actions of a session, and the activity feed.
+//!
+//! Visits and actions are rows appended to the store's events, never folded into the
+//! session record, so concurrent requests on one session cannot overwrite each other:
+//! a hundred parallel visits are a hundred rows. They are written by group commit
+//! (`writer`).
+
+mod writer;
+
+use super::auth::Auth;
+use super::visitor::Visitor;
+use super::SessionRecord;
+use super::{rfc3339, Error, Happened, Millis, Order, Pagination, Result, Scope, SessionPolicy};
+use crate::model::{ActionEntry, ActionInput, ActivityItem, LoggedPage, PageInput, PageVisit};
+use crate::model::{Paged, SessionView};
+use crate::store::{ActivityRow, EventKind, NewEvent, Store};
+use serde_json::Value;
+use std::sync::Arc;
+use writer::Writer;
+
+/// Longest page or action name, in characters.
+pub const MAX_LABEL_CHARS: usize = 512;
+/// Largest `details` object, serialized, in bytes.
+pub const MAX_DETAILS_BYTES: usize = 4096;
+
+/// A page or action name: a non-empty string of at most 512 characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label(String);
+
+impl Label {
+    /// `field` names the input it came from (`page`, `action`).
+    pub fn parse(field: &str, value: Option<String>) -> Result<Label> {
+        let Some(text) = value else {
+            return Err(Error::invalid(field, format!("{field} is required")));
+        };
+        if text.trim().is_empty() {
+            return Err(Error::invalid(field, format!("{field} must not be empty")));
+        }
+        if text.chars().count() > MAX_LABEL_CHARS {
+            return Err(Error::invalid(
+                field,
+                format!("{field} must be at most {MAX_LABEL_CHARS} characters"),
+            ));
+        }
+        Ok(Label(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<PageInput> for Label {
+    type Error = Error;
+    fn try_from(input: PageInput) -> Result<Label> {
+        Label::parse("page", input.page)
+    }
+}
+
+/// Action details: none, or a JSON object of at most 4 KiB serialized.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ActionDetails(Option<serde_json::Map<String, Value>>);
+
+impl ActionDetails {
+    pub fn parse(value: Option<Value>) -> Result<ActionDetails> {
+        match value {
+            None | Some(Value::Null) => Ok(ActionDetails(None)),
+            Some(Value::Object(map)) => {
+                let size = serde_json::to_string(&map).map_or(usize::MAX, |s| s.len());
+                if size > MAX_DETAILS_BYTES {
+                    return Err(Error::invalid(
+                        "details",
+                        "details must be at most 4 KiB when serialized",
+                    ));
+                }
+                Ok(ActionDetails(Some(map)))
+            }
+            Some(_) => Err(Error::invalid("details", "details must be a JSON object")),
+        }
+    }
+}
+
+/// An action to log, valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewAction {
+    pub action: Label,
+    pub details: ActionDetails,
+}
+
+impl TryFrom<ActionInput> for NewAction {
+    type Error = Error;
+    fn try_from(input: ActionInput) -> Result<NewAction> {
+        Ok(NewAction {
+            action: Label::parse("action", input.action)?,
+            details: ActionDetails::parse(input.details)?,
+        })
+    }
+}
+
+/// The kinds of entry in the activity feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActivityKind {
+    PageView,
+    Action,
+    Login,
+    Logout,
+    SessionStart,
+    SessionEnd,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 6] = [
+        ActivityKind::PageView,
+        ActivityKind::Action,
+        ActivityKind::Login,
+        ActivityKind::Logout,
+        ActivityKind::SessionStart,
+        ActivityKind::SessionEnd,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::PageView => "page_view",
+            ActivityKind::Action => "action",
+            ActivityKind::Login => "login",
+            ActivityKind::Logout => "logout",
+            ActivityKind::SessionStart => "session_start",
+            ActivityKind::SessionEnd => "session_end",
+        }
+    }
+
+    pub fn parse(raw: Option<&str>) -> Result<Option<Self>> {
+        match raw {
+            None => Ok(None),
+            Some(raw) => ActivityKind::ALL.into_iter().find(|k| k.as_str() == raw).map(Some).ok_or_else(|| {
+                Error::invalid("type", "type must be one of page_view, action, login, logout, session_start, session_end")
+            }),
+        }
+    }
+}
+
+/// An entry of the feed (or of the export) as the API shows it.
+pub fn activity_item(row: ActivityRow) -> ActivityItem {
+    ActivityItem {
+        kind: row.kind,
+        session_id: row.session_id,
+        page: row.page,
+        action: row.action,
+        details: row.details.map(|d| parse_details(Some(d))),
+        ip: row.ip,
+        user_agent: row.user_agent,
+        at: rfc3339(row.at),
+    }
+}
+
+fn parse_details(text: Option<String>) -> Value {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// The tracking service.
+#[derive(Clone, Debug)]
+pub struct Tracking {
+    store: Arc<dyn Store>,
+    auth: Auth,
+    policy: SessionPolicy,
+    writer: Writer,
+}
+
+impl Tracking {
+    /// Starts the event writer (needs a Tokio runtime).
+    pub fn new(store: Arc<dyn Store>, auth: Auth, policy: SessionPolicy) -> Self {
+        Tracking {
+            writer: Writer::start(store.clone()),
+            store,
+            auth,
+            policy,
+        }
+    }
+
+    /// The visitor's session as the contract shows it, with one page of its visits.
+    pub async fn session_view(
+        &self,
+        visitor: &Visitor,
+        page: Pagination,
+        order: Order,
+        now: Millis,
+    ) -> Result<SessionView> {
+        let r = &visitor.live()?.record;
+        let pages = self.pages(&r.public_id, page, order).await?;
+        Ok(SessionView {
+            id: r.public_id.clone(),
+            start_time: rfc3339(r.started_at),
+            last_activity: rfc3339(r.last_activity),
+            expires_at: rfc3339(r.expires_at(&self.policy)),
+            duration: (now - r.started_at).max(0) / 1000,
+            user: visitor.account.as_ref().map(|a| a.to_user()),
+            pages_visited: pages,
+        })
+    }
+
+    /// Records a visit of `page` by `session` at `at`.
+    pub async fn log_page(
+        &self,
+        session: &SessionRecord,
+        page: &Label,
+        at: Millis,
+    ) -> Result<LoggedPage> {
+        let total = self
+            .writer
+            .append(NewEvent {
+                session_id: session.public_id.clone(),
+                user_id: session.user_id.clone(),
+                kind: EventKind::PageView,
+                name: page.as_str().to_string(),
+                details: None,
+                at,
+            })
+            .await?;
+        Ok(LoggedPage {
+            page: page.as_str().to_string(),
+            visited_at: rfc3339(at),
+            total,
+        })
+    }
+
+    /// A browser's visit of one of the app's pages: starts a guest session first when the
+    /// visitor has none.
+    pub async fn page_visit(
+        &self,
+        visitor: &mut Visitor,
+        page: &Label,
+        now: Millis,
+    ) -> Result<Happened> {
+        let happened = self.auth.ensure_session(visitor, now).await?;
+        self.log_page(&visitor.live()?.record, page, now).await?;
+        Ok(happened)
+    }
+
+    /// Records an action of `session` at `at`.
+    pub async fn log_action(
+        &self,
+        session: &SessionRecord,
+        action: &NewAction,
+        at: Millis,
+    ) -> Result<ActionEntry> {
+        let details = action.details.0.clone().map(Value::Object);
+        self.writer
+            .append(NewEvent {
+                session_id: session.public_id.clone(),
+                user_id: session.user_id.clone(),
+                kind: EventKind::Action,
+                name: action.action.as_str().to_string(),
+                details: details.as_ref().map(|d| d.to_string()),
+                at,
+            })
+            .await?;
+        Ok(ActionEntry {
+            action: action.action.as_str().to_string(),
+            details: details.unwrap_or(Value::Null),
+            at: rfc3339(at),
+        })
+    }
+
+    /// One page of the session's visits.
+    pub async fn pages(
+        &self,
+        session_id: &str,
+        page: Pagination,
+        order: Order,
+    ) -> Result<Paged<PageVisit>> {
+        let (rows, total) = self
+            .store
+            .conn()
+            .page_views(session_id, page, order)
+            .await?;
+        let items = rows
+            .into_iter()
+            .map(|r| PageVisit {
+                page: r.page,
+                visited_at: rfc3339(r.at),
+            })
+            .collect();
+        Ok(Paged::new(items, page.page, page.per_page, total))
+    }
+
+    /// One page of the session's actions.
+    pub async fn actions(
+        &self,
+        session_id: &str,
+        page: Pagination,
+        order: Order,
+    ) -> Result<Paged<ActionEntry>> {
+        let (rows, total) = self.store.conn().actions(session_id, page, order).await?;
+        let items = rows
+            .into_iter()
+            .map(|r| ActionEntry {
+                action: r.action,
+                details: parse_details(r.details),
+                at: rfc3339(r.at),
+            })
+            .collect();
+        Ok(Paged::new(items, page.page, page.per_page, total))
+    }
+
+    /// One page of the visitor's activity, newest first: a signed-in user's whole history
+    /// across sessions and devices, a guest's current session.
+    pub async fn activity(
+        &self,
+        visitor: &Visitor,
+        kind: Option<ActivityKind>,
+        page: Pagination,
+    ) -> Result<Paged<ActivityItem>> {
+        let record = &visitor.live()?.record;
+        let scope = match &record.user_id {
+            Some(user) => Scope::User(user.clone()),
+            None => Scope::Session(record.public_id.clone()),
+        };
+        let (rows, total) = self
+            .store
+            .conn()
+            .activity(&scope, kind.map(ActivityKind::as_str), page)
+            .await?;
+        let items = rows.into_iter().map(activity_item).collect();
+        Ok(Paged::new(items, page.page, page.per_page, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn field(err: Error) -> String {
+        match err {
+            Error::Validation { field: Some(f), .. } => f,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn labels_must_be_non_empty_strings_of_at_most_512_characters() {
+        let validate_label =
+            |field: &str, v: Option<&str>| Label::parse(field, v.map(String::from));
+        assert_eq!(
+            validate_label("page", Some("dashboard")).unwrap().as_str(),
+            "dashboard"
+        );
+        assert_eq!(
+            validate_label("page", Some(&"é".repeat(512)))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            512
+        );
+        assert_eq!(
+            field(validate_label("page", Some(&"é".repeat(513))).unwrap_err()),
+            "page"
+        );
+        assert_eq!(
+            field(validate_label("page", Some("  ")).unwrap_err()),
+            "page"
+        );
+        assert_eq!(field(validate_label("action", None).unwrap_err()), "action");
+    }
+
+    #[test]
+    fn details_are_an_object_of_at_most_4_kib() {
+        let validate_details =
+            |v: Option<Value>| ActionDetails::parse(v).map(|d| d.0.map(Value::Object));
+        assert_eq!(validate_details(None).unwrap(), None);
+        assert_eq!(validate_details(Some(Value::Null)).unwrap(), None);
+        assert_eq!(
+            validate_details(Some(json!({"a": 1}))).unwrap(),
+            Some(json!({"a": 1}))
+        );
+        assert_eq!(
+            field(validate_details(Some(json!([1]))).unwrap_err()),
+            "details"
+        );
+        let big = json!({ "x": "y".repeat(4096) });
+        assert_eq!(field(validate_details(Some(big)).unwrap_err()), "details");
+    }
+
+    #[test]
+    fn activity_kinds_parse_strictly() {
+        assert_eq!(
+            ActivityKind::parse(Some("page_view")).unwrap(),
+            Some(ActivityKind::PageView)
+        );
+        assert_eq!(ActivityKind::parse(None).unwrap(), None);
+        assert_eq!(
+            field(ActivityKind::parse(Some("pageview")).unwrap_err()),
+            "type"
+        );
+    }
+}

@@ -1,0 +1,75 @@
+//! Accounts, their stored preferences, and the sign-in attempts the throttle counts.
+
+use super::StoreResult;
+use crate::domain::Millis;
+use crate::model::Preferences;
+
+/// An account with its preferences row (if any) and the policy version of its newest
+/// consent choice: the one shape every lookup returns, so a sign-in gets the preferences
+/// it must apply, and every page knows whether to ask for consent again, in one query.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: String,
+    pub email: String,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    pub display_name: Option<String>,
+    pub role: String,
+    pub created_at: Millis,
+    pub theme: Option<String>,
+    pub notifications: Option<String>,
+    pub language: Option<String>,
+    pub consent_version: Option<String>,
+}
+
+/// An account to create.
+#[derive(Clone, Copy, Debug)]
+pub struct NewAccount<'a> {
+    pub id: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub display_name: Option<&'a str>,
+    pub role: &'a str,
+    pub created_at: Millis,
+}
+
+#[async_trait::async_trait]
+pub trait AccountRepo {
+    /// Creates an account; `false` when the email is taken.
+    async fn insert_account(&mut self, account: &NewAccount<'_>) -> StoreResult<bool>;
+
+    async fn account_by_email(&mut self, email: &str) -> StoreResult<Option<AccountRow>>;
+
+    /// Runs on every request of a signed-in user.
+    async fn account_by_id(&mut self, id: &str) -> StoreResult<Option<AccountRow>>;
+
+    async fn set_password(&mut self, id: &str, hash: &str) -> StoreResult<()>;
+
+    /// Sets the role of the account with this email; `false` when there is none.
+    async fn set_role(&mut self, email: &str, role: &str) -> StoreResult<bool>;
+
+    /// Stores (or replaces) a user's preferences.
+    async fn save_preferences(
+        &mut self,
+        user_id: &str,
+        prefs: &Preferences,
+        at: Millis,
+    ) -> StoreResult<()>;
+
+    /// Forgets a key's attempts older than `window_start`, then records one at `now` unless
+    /// `max` are already recorded. `None` when recorded, else the time of the oldest
+    /// attempt in the window. Atomic against concurrent attempts when run in a transaction.
+    async fn reserve_attempt(
+        &mut self,
+        key: &[u8; 32],
+        now: Millis,
+        window_start: Millis,
+        max: i64,
+    ) -> StoreResult<Option<Millis>>;
+
+    /// Forgets a key's attempts.
+    async fn clear_attempts(&mut self, key: &[u8; 32]) -> StoreResult<()>;
+
+    /// Deletes every attempt older than `window_start`; returns how many.
+    async fn prune_attempts(&mut self, window_start: Millis) -> StoreResult<u64>;
+}
