@@ -12,11 +12,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # wasm-opt (npm's binaryen) and Playwright come from end2end/node_modules.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test deps deps-build deps-test build unit e2e bench fmt clippy clean
+.PHONY: help run test deps deps-build deps-test build lint unit e2e bench fmt clippy clean
 
 help:
 	@echo "make run    - install what is missing, build, serve on http://127.0.0.1:3000 (sqlite://squid.db)"
-	@echo "make test   - install what is missing, run unit + integration tests and the Playwright suite"
+	@echo "make test   - install what is missing, run fmt and clippy, unit + integration tests and the Playwright suite"
 	@echo "make bench  - build and run the load benchmark (64 users, goose)"
 
 ## ---- installs (each checks first) -------------------------------------------------
@@ -50,6 +50,13 @@ run: deps-build
 
 ## ---- tests ------------------------------------------------------------------------------
 
+# Formatting and clippy (warnings are errors), on the server build with its tests and on the
+# browser build, whose code (`hydrate`) the server build never compiles.
+lint: deps-build
+	cargo fmt --all -- --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
 # Unit tests (in src/) and integration tests (tests/) against real temporary SQLite files.
 unit:
 	cargo test --features ssr
@@ -58,7 +65,7 @@ unit:
 e2e: deps-test build
 	cd end2end && npx playwright test
 
-test: deps-test unit e2e
+test: deps-test lint unit e2e
 
 bench: build
 	bash bench/run.sh
@@ -68,6 +75,7 @@ fmt:
 
 clippy:
 	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 clean:
 	cargo clean

@@ -234,7 +234,7 @@ fn ConsentSection(data: PrivacyData, save: ServerAction<SaveConsent>) -> impl In
             <h2 id="consent-heading">{prefs.text(Key::ConsentHeading)}</h2>
             {data.due.then(|| view! { <p class="notice">{prefs.text(Key::ConsentDueNote)}</p> })}
             <p class="policy">
-                {prefs.text(Key::PolicyVersion)} ": " <strong>{data.consent.policy_version.clone()}</strong>
+                {prefs.text(Key::PolicyVersion)} ": " <strong>{data.consent.policy_version}</strong>
             </p>
             <ActionForm action=save attr:class="stack">
                 <ConsentCheck kind=ConsentType::Analytics checked=analytics />

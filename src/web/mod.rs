@@ -107,9 +107,8 @@ pub fn router(state: AppState) -> Router {
     // Layers run outermost last-added: guard headers, CSRF, sessions, the visitor, pages.
     Router::new()
         .merge(api::routes())
-        .leptos_routes_with_context(&state, routes, context.clone(), {
-            let options = options.clone();
-            move || shell(options.clone())
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
