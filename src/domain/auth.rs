@@ -90,7 +90,7 @@ impl Auth {
                 .sessions
                 .end(tx, &[own.token.hash()], reason, origin.as_ref(), now)
                 .await?;
-            happened.ended.extend(ended);
+            happened.ended(ended);
             happened.session = SessionChange::Ended;
         }
         Ok(())
@@ -270,7 +270,7 @@ impl Auth {
             .sessions
             .end(tx, &evict, EndReason::Evicted, None, now)
             .await?;
-        happened.ended.extend(ended);
+        happened.ended(ended);
         Ok(())
     }
 
@@ -283,10 +283,7 @@ impl Auth {
         password: Secret,
         now: Millis,
     ) -> Result<Happened> {
-        let account = visitor.account()?.clone();
-        self.accounts
-            .confirm_password(&account, &password, now, &visitor.origin())
-            .await?;
+        let account = self.accounts.confirm(visitor, &password, now).await?;
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
         self.end_own(
@@ -323,10 +320,7 @@ impl Auth {
         change: PasswordChange,
         now: Millis,
     ) -> Result<Happened> {
-        let account = visitor.account()?.clone();
-        self.accounts
-            .confirm_password(&account, &change.current, now, &visitor.origin())
-            .await?;
+        let account = self.accounts.confirm(visitor, &change.current, now).await?;
         let hash = self.accounts.hasher.hash(change.new.as_str()).await?;
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
@@ -341,7 +335,7 @@ impl Auth {
             .map(|s| s.hash)
             .collect();
         let origin = visitor.origin();
-        happened.ended = self
+        let ended = self
             .sessions
             .end(
                 &mut *tx,
@@ -351,6 +345,7 @@ impl Auth {
                 now,
             )
             .await?;
+        happened.ended(ended);
         let session = visitor.session.as_mut().ok_or(Error::NoSession)?;
         self.sessions
             .reauthenticated(&mut *tx, session, now)

@@ -99,10 +99,9 @@ impl Devices {
             .end(&mut *tx, &chosen, EndReason::Revoked, Some(&origin), now)
             .await?;
         tx.commit().await?;
-        Ok(Happened {
-            ended,
-            ..Happened::default()
-        })
+        let mut happened = Happened::default();
+        happened.ended(ended);
+        Ok(happened)
     }
 
     /// Ends one of the user's sessions by public id (`404` if it is not theirs). Ending the

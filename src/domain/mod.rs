@@ -148,6 +148,12 @@ impl Happened {
         self.audited.push(event.kind);
         Ok(())
     }
+
+    /// Notes sessions that [`sessions::Sessions::end`] ended, and what it audited of them.
+    pub fn ended(&mut self, ended: Vec<sessions::Ended>) {
+        self.audited.extend(ended.iter().filter_map(|e| e.audited));
+        self.ended.extend(ended);
+    }
 }
 
 /// What the session cookie must carry after a use case.

@@ -155,10 +155,7 @@ impl Privacy {
         password: Secret,
         now: Millis,
     ) -> Result<Happened> {
-        let account = visitor.account()?.clone();
-        self.accounts
-            .confirm_password(&account, &password, now, &visitor.origin())
-            .await?;
+        let account = self.accounts.confirm(visitor, &password, now).await?;
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
         let live: Vec<TokenHash> = tx
@@ -167,10 +164,11 @@ impl Privacy {
             .into_iter()
             .map(|s| s.hash)
             .collect();
-        happened.ended = self
+        let ended = self
             .sessions
             .end(&mut *tx, &live, EndReason::Erased, None, now)
             .await?;
+        happened.ended(ended);
         let erased = tx
             .erase_user(&account.id, &throttle::email_key(&account.email))
             .await?

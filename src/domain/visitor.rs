@@ -187,11 +187,12 @@ impl Visitors {
         happened: &mut Happened,
     ) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        happened.ended = self
+        let ended = self
             .sessions
             .end(&mut *tx, &[token.hash()], reason, origin, now)
             .await?;
         tx.commit().await?;
+        happened.ended(ended);
         happened.session = SessionChange::Ended;
         Ok(())
     }

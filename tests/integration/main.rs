@@ -21,3 +21,4 @@ mod sessions;
 mod sign_in;
 mod throttle;
 mod tracking;
+mod use_cases;

@@ -8,6 +8,7 @@ pub mod password;
 pub mod throttle;
 pub mod validate;
 
+use super::visitor::Visitor;
 use super::{preferences, AuditEvent, AuditKind, Error, Millis, Origin, Result};
 use crate::model::{PreferenceSource, Preferences, User};
 use crate::store::{AccountRow, NewAccount, Store};
@@ -169,10 +170,24 @@ impl Accounts {
         }
     }
 
-    /// Confirms a signed-in user's password (re-authentication, password change, erasure).
-    /// A wrong password is `ReauthenticationRequired` and counts toward the same throttle.
+    /// Confirms the signed-in visitor's password (re-authentication, password change,
+    /// erasure) and returns their account. A wrong password is `ReauthenticationRequired`
+    /// and counts toward the same throttle as sign-ins.
+    pub async fn confirm(
+        &self,
+        visitor: &Visitor,
+        password: &Secret,
+        now: Millis,
+    ) -> Result<Account> {
+        let account = visitor.account()?;
+        self.confirm_password(account, password, now, &visitor.origin())
+            .await?;
+        Ok(account.clone())
+    }
+
+    /// [`Accounts::confirm`] for an account.
     #[tracing::instrument(skip_all, level = "debug")]
-    pub async fn confirm_password(
+    async fn confirm_password(
         &self,
         account: &Account,
         password: &Secret,

@@ -57,12 +57,13 @@ impl NewSession {
     }
 }
 
-/// A session a use case ended, and why.
+/// A session a use case ended, why, and what the audit trail says of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ended {
     pub public_id: String,
     pub user_id: Option<String>,
     pub reason: EndReason,
+    pub audited: Option<AuditKind>,
 }
 
 /// The audit entry the end of `session` for `reason` calls for, if any. Only a user's
@@ -168,13 +169,15 @@ impl Sessions {
             if reason != EndReason::Erased {
                 tx.close_log(&session.record.public_id, reason, at).await?;
             }
-            if let Some(event) = audit_of_end(reason, &session, at, origin) {
-                tx.insert_audit(&event).await?;
+            let event = audit_of_end(reason, &session, at, origin);
+            if let Some(event) = &event {
+                tx.insert_audit(event).await?;
             }
             ended.push(Ended {
                 public_id: session.record.public_id,
                 user_id: session.record.user_id,
                 reason,
+                audited: event.map(|e| e.kind),
             });
         }
         Ok(ended)
