@@ -114,6 +114,7 @@ impl PreferencesService {
     /// Applies a change; the cookie is always rewritten. A signed-in user's are saved to
     /// the account too (audited as `preferences_changed`), so every device shows them from
     /// its next page. Returns the preferences now in effect.
+    #[tracing::instrument(skip_all, level = "debug")]
     pub async fn update(
         &self,
         visitor: &mut Visitor,

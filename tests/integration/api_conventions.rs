@@ -172,3 +172,16 @@ async fn pagination_parameters_outside_the_contract_are_400() {
     let res = c.get("/api/session/actions?perPage=100&page=3").await;
     assert_eq!(res.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_route_asked_with_another_method_is_405_with_its_own_code() {
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    let req = c
+        .request(Method::PATCH, "/api/preferences")
+        .body(Body::empty())
+        .unwrap();
+    let res = c.send(req).await;
+    assert_eq!(res.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.error().0, "method_not_allowed");
+}

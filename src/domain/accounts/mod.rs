@@ -87,6 +87,7 @@ impl Accounts {
     }
 
     /// Creates an account; `409 email_taken` if the email exists.
+    #[tracing::instrument(skip_all, level = "debug")]
     pub async fn create(&self, new: Registration, now: Millis) -> Result<Account> {
         let email = new.email.as_str();
         if self.store.conn().account_by_email(email).await?.is_some() {
