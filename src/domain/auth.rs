@@ -7,7 +7,7 @@ use super::accounts::validate::{Credentials, PasswordChange, Registration, Secre
 use super::accounts::{Account, Accounts};
 use super::sessions::{NewSession, Sessions};
 use super::visitor::Visitor;
-use super::{AuditEvent, AuditKind, EndReason, Error, Happened, Millis, PrefsCookie, Result};
+use super::{AuditKind, EndReason, Error, Happened, Millis, PrefsCookie, Result};
 use super::{SessionChange, TokenHash};
 use crate::model::{PreferenceSource, Preferences, User};
 use crate::store::{Conn, Store};
@@ -21,20 +21,6 @@ pub struct Auth {
     accounts: Accounts,
     /// `MAX_SESSIONS_PER_USER`.
     max_sessions: usize,
-}
-
-/// A security event of the visitor's account at `now`, tied to their current session.
-fn event_of(visitor: &Visitor, kind: AuditKind, now: Millis) -> AuditEvent {
-    let event = AuditEvent::new(
-        kind,
-        visitor.account.as_ref().map(|a| a.id.clone()),
-        now,
-        visitor.origin(),
-    );
-    match &visitor.session {
-        Some(live) => event.session(&live.record.public_id, &live.token.hash()),
-        None => event,
-    }
 }
 
 impl Auth {
@@ -226,7 +212,7 @@ impl Auth {
             .await?;
         visitor.account = Some(account);
         happened
-            .audit(&mut *tx, event_of(visitor, AuditKind::Login, now))
+            .audit(&mut *tx, visitor.audit_event(AuditKind::Login, now))
             .await?;
         match stored {
             Some(prefs) => {
@@ -305,7 +291,7 @@ impl Auth {
         )
         .await?;
         happened
-            .audit(&mut *tx, event_of(visitor, AuditKind::Reauth, now))
+            .audit(&mut *tx, visitor.audit_event(AuditKind::Reauth, now))
             .await?;
         tx.commit().await?;
         Ok(happened)
@@ -351,7 +337,10 @@ impl Auth {
             .reauthenticated(&mut *tx, session, now)
             .await?;
         happened
-            .audit(&mut *tx, event_of(visitor, AuditKind::PasswordChanged, now))
+            .audit(
+                &mut *tx,
+                visitor.audit_event(AuditKind::PasswordChanged, now),
+            )
             .await?;
         tx.commit().await?;
         Ok(happened)

@@ -10,7 +10,7 @@
 //! made under another version, or who never chose, is *due*: the pages ask again.
 
 use super::visitor::Visitor;
-use super::{rfc3339, AuditEvent, AuditKind, Error, Happened, Millis, Result};
+use super::{required, rfc3339, AuditKind, Error, Happened, Millis, Result};
 use crate::model::{
     ConsentFormInput, ConsentInput, ConsentItem, ConsentRecord, ConsentState, ConsentType,
 };
@@ -52,13 +52,8 @@ pub struct Choices(pub Vec<(ConsentType, bool)>);
 impl TryFrom<ConsentInput> for Choices {
     type Error = Error;
     fn try_from(input: ConsentInput) -> Result<Choices> {
-        let Some(kind) = input.kind else {
-            return Err(Error::invalid("type", "type is required"));
-        };
-        let kind = parse_type(&kind)?;
-        let granted = input
-            .granted
-            .ok_or_else(|| Error::invalid("granted", "granted is required"))?;
+        let kind = parse_type(&required("type", input.kind)?)?;
+        let granted = required("granted", input.granted)?;
         Ok(Choices(vec![(kind, granted)]))
     }
 }
@@ -183,21 +178,15 @@ impl Consents {
         let mut tx = self.store.begin().await?;
         tx.insert_consents(&user_id, &rows).await?;
         for r in &rows {
-            let mut event = AuditEvent::new(
-                AuditKind::ConsentChanged,
-                Some(user_id.clone()),
-                now,
-                visitor.origin(),
-            )
-            .details(serde_json::json!({
-                "type": r.kind,
-                "granted": r.granted,
-                "version": r.version,
-                "method": r.method,
-            }));
-            if let Some((public_id, hash)) = visitor.session_hash() {
-                event = event.session(&public_id, &hash);
-            }
+            let event =
+                visitor
+                    .audit_event(AuditKind::ConsentChanged, now)
+                    .details(serde_json::json!({
+                        "type": r.kind,
+                        "granted": r.granted,
+                        "version": r.version,
+                        "method": r.method,
+                    }));
             happened.audit(&mut *tx, event).await?;
         }
         let newest = tx.newest_consents(&user_id).await?;

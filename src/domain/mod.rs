@@ -91,6 +91,12 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A field an input must have, or `"<field> is required"` naming it. (Inputs keep every
+/// field optional, so a missing one is refused by the same rules as a wrong one.)
+pub fn required<T>(field: &str, value: Option<T>) -> Result<T> {
+    value.ok_or_else(|| Error::invalid(field, format!("{field} is required")))
+}
+
 impl Pagination {
     /// Validates the raw query values: `page` >= 1, `perPage` in 1..=100; absent means default.
     pub fn parse(page: Option<&str>, per_page: Option<&str>) -> Result<Self> {

@@ -6,7 +6,7 @@
 //! the same on every device; the cookie mirrors them.
 
 use super::visitor::Visitor;
-use super::{AuditEvent, AuditKind, Error, Happened, Millis, PrefsCookie, Result};
+use super::{AuditKind, Error, Happened, Millis, PrefsCookie, Result};
 use crate::model::{
     Language, Notifications, PreferenceSource, Preferences, PreferencesInput, Theme,
 };
@@ -126,20 +126,13 @@ impl PreferencesService {
         match &visitor.account {
             Some(account) => {
                 prefs.source = PreferenceSource::Account;
-                let mut event = AuditEvent::new(
-                    AuditKind::PreferencesChanged,
-                    Some(account.id.clone()),
-                    now,
-                    visitor.origin(),
-                )
-                .details(serde_json::json!({
-                    "theme": prefs.theme.as_str(),
-                    "notifications": prefs.notifications.as_str(),
-                    "language": prefs.language.code(),
-                }));
-                if let Some((public_id, hash)) = visitor.session_hash() {
-                    event = event.session(&public_id, &hash);
-                }
+                let event = visitor
+                    .audit_event(AuditKind::PreferencesChanged, now)
+                    .details(serde_json::json!({
+                        "theme": prefs.theme.as_str(),
+                        "notifications": prefs.notifications.as_str(),
+                        "language": prefs.language.code(),
+                    }));
                 let mut tx = self.store.begin().await?;
                 tx.save_preferences(&account.id, &prefs, now).await?;
                 happened.audit(&mut *tx, event).await?;

@@ -62,15 +62,7 @@ impl Privacy {
     #[tracing::instrument(skip_all, level = "debug")]
     pub async fn export(&self, visitor: &Visitor, now: Millis) -> Result<Export> {
         let account = visitor.account()?;
-        let mut event = AuditEvent::new(
-            AuditKind::DataExported,
-            Some(account.id.clone()),
-            now,
-            visitor.origin(),
-        );
-        if let Some((public_id, hash)) = visitor.session_hash() {
-            event = event.session(&public_id, &hash);
-        }
+        let event = visitor.audit_event(AuditKind::DataExported, now);
         let mut conn = self.store.conn();
         conn.insert_audit(&event).await?;
         let held = conn

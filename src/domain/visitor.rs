@@ -5,7 +5,7 @@ use super::accounts::{Account, Accounts};
 use super::consent::Consents;
 use super::sessions::{LiveSession, Sessions, Token};
 use super::{preferences, EndReason, Happened, Millis, Origin, PrefsCookie, Result};
-use super::{SessionChange, TokenHash};
+use super::{AuditEvent, AuditKind, SessionChange};
 use crate::model::Preferences;
 use crate::store::Store;
 use std::sync::Arc;
@@ -55,11 +55,19 @@ impl Visitor {
         self.account.as_ref().ok_or(super::Error::Unauthenticated)
     }
 
-    /// The session's key, for audit entries about it.
-    pub fn session_hash(&self) -> Option<(String, TokenHash)> {
-        self.session
-            .as_ref()
-            .map(|s| (s.record.public_id.clone(), s.token.hash()))
+    /// A security event of the visitor's account at `now`, tied to their current session
+    /// and the request's origin.
+    pub fn audit_event(&self, kind: AuditKind, now: Millis) -> AuditEvent {
+        let event = AuditEvent::new(
+            kind,
+            self.account.as_ref().map(|a| a.id.clone()),
+            now,
+            self.origin(),
+        );
+        match &self.session {
+            Some(live) => event.session(&live.record.public_id, &live.token.hash()),
+            None => event,
+        }
     }
 
     /// Whether the visitor signed in or re-authenticated within `window`.

@@ -3,18 +3,13 @@
 //! operation's input (`crate::model`) becomes one of these by `TryFrom`, naming the field
 //! at fault.
 
-use crate::domain::{Error, Result};
+use crate::domain::{required, Error, Result};
 use crate::model::{LoginInput, PasswordChangeInput, PasswordInput, RegisterInput};
 
 pub const MIN_PASSWORD: usize = 8;
 pub const MAX_PASSWORD: usize = 128;
 pub const MAX_EMAIL: usize = 254;
 pub const MAX_DISPLAY_NAME: usize = 100;
-
-/// A present field, or `"<field> is required"`.
-pub fn required(field: &str, value: Option<String>) -> Result<String> {
-    value.ok_or_else(|| Error::invalid(field, format!("{field} is required")))
-}
 
 /// A trimmed, lower-cased, well-formed email of at most 254 characters.
 #[derive(Clone, Debug, PartialEq, Eq)]

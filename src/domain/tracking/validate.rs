@@ -1,7 +1,7 @@
 //! What tracking accepts: page and action names, and action details, valid by
 //! construction.
 
-use crate::domain::{Error, Result};
+use crate::domain::{required, Error, Result};
 use crate::model::{ActionInput, PageInput};
 use serde_json::Value;
 
@@ -17,9 +17,7 @@ pub struct Label(String);
 impl Label {
     /// `field` names the input it came from (`page`, `action`).
     pub fn parse(field: &str, value: Option<String>) -> Result<Label> {
-        let Some(text) = value else {
-            return Err(Error::invalid(field, format!("{field} is required")));
-        };
+        let text = required(field, value)?;
         if text.trim().is_empty() {
             return Err(Error::invalid(field, format!("{field} must not be empty")));
         }
