@@ -103,17 +103,52 @@ impl std::fmt::Display for ErrorCode {
     }
 }
 
-/// An error as the client sees it.
+/// An error as the client sees it. Serialised in the contract's shape,
+/// `{"error": {"code", "message", "field"?}}`, by the `/api` routes and server functions
+/// alike.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(into = "Envelope", from = "Envelope")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
-    /// Seconds for the `Retry-After` header of a `429` or `503` (not part of an API body).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Seconds for the `Retry-After` header of a `429` or `503` (not part of the body).
     pub retry_after: Option<u64>,
+}
+
+/// The body of an error response.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    error: Shown,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Shown {
+    code: ErrorCode,
+    message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+impl From<ApiError> for Envelope {
+    fn from(e: ApiError) -> Self {
+        Envelope {
+            error: Shown {
+                code: e.code,
+                message: e.message,
+                field: e.field,
+            },
+        }
+    }
+}
+
+impl From<Envelope> for ApiError {
+    fn from(Envelope { error }: Envelope) -> Self {
+        ApiError {
+            field: error.field,
+            ..ApiError::new(error.code, error.message)
+        }
+    }
 }
 
 impl ApiError {
@@ -252,13 +287,9 @@ mod server {
         fn into_response(self) -> Response {
             let status =
                 StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let mut body = serde_json::json!({ "code": self.code, "message": self.message });
-            if let Some(field) = self.field {
-                body["field"] = field.into();
-            }
-            let mut res =
-                (status, axum::Json(serde_json::json!({ "error": body }))).into_response();
-            let retry_after = match (status, self.retry_after) {
+            let retry_after = self.retry_after;
+            let mut res = (status, axum::Json(self)).into_response();
+            let retry_after = match (status, retry_after) {
                 (_, Some(seconds)) => Some(seconds),
                 (StatusCode::SERVICE_UNAVAILABLE, None) => Some(5),
                 _ => None,
@@ -286,5 +317,26 @@ mod tests {
         }
         assert_eq!(ErrorCode::RateLimited.status(), 429);
         assert_eq!(ErrorCode::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn the_body_is_the_contracts_shape_and_reads_back() {
+        let e = ApiError {
+            retry_after: Some(30),
+            ..ApiError::validation("email", "bad")
+        };
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": {"code": "validation_failed", "message": "bad", "field": "email"}})
+        );
+        let back: ApiError = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            back,
+            ApiError {
+                retry_after: None,
+                ..e
+            }
+        );
     }
 }

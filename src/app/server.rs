@@ -98,8 +98,8 @@ where
     let result = serve(body).await;
     if is_form_post() {
         match &result {
-            Ok(_) => leptos_axum::redirect(&back.success),
-            Err(e) => leptos_axum::redirect(&back.after_failure(e)),
+            Ok(_) => redirect(&back.success),
+            Err(e) => redirect(&back.after_failure(e)),
         }
     }
     result
@@ -146,13 +146,40 @@ pub fn set_header(name: &'static str, value: &'static str) {
     }
 }
 
-/// `path` if it is a path of this site (`/…`, not `//host…`), else `/`: a redirect
-/// target taken from a form must not send the visitor elsewhere.
+/// `path` if it is a plain path of this site, else `/`: a redirect target taken from a
+/// form must not send the visitor elsewhere. Plain: one leading `/`, no `//` and no `\`,
+/// no control or whitespace character, before and after percent-decoding (browsers drop a
+/// tab, so `/%09/evil.example` would be `//evil.example`, another site).
 pub fn local_path(path: Option<&str>) -> String {
+    let plain = |p: &str| {
+        p.starts_with('/')
+            && !p.contains("//")
+            && !p.contains('\\')
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace())
+    };
     match path {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        Some(p)
+            if plain(p)
+                && percent_encoding::percent_decode_str(p)
+                    .decode_utf8()
+                    .is_ok_and(|decoded| plain(&decoded)) =>
+        {
+            p.to_string()
+        }
         _ => "/".to_string(),
     }
+}
+
+/// `leptos_axum::redirect`, which panics on a target that is not a valid header value:
+/// such a target becomes `/` (every target is built here, but no input may panic).
+fn redirect(to: &str) {
+    let to = if http::HeaderValue::from_str(to).is_ok() {
+        to
+    } else {
+        tracing::error!(to = ?to, "refused an invalid redirect target");
+        "/"
+    };
+    leptos_axum::redirect(to);
 }
 
 #[cfg(test)]
@@ -169,6 +196,27 @@ mod tests {
         assert_eq!(local_path(Some("https://evil.example/")), "/");
         assert_eq!(local_path(Some("/\\evil.example")), "/");
         assert_eq!(local_path(None), "/");
+        for hostile in [
+            "/%09/evil.example/",
+            "/\t/evil.example/",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/a\nb",
+            "/a\rb",
+            "/a\u{0}b",
+            "/a\u{7f}b",
+            "/a\u{1b}b",
+            "/a\u{b}b",
+            "/a%0Db",
+            "/a%00b",
+            "/a b",
+            "/%E2%80%A8x",
+            "/%ff",
+            "",
+        ] {
+            assert_eq!(local_path(Some(hostile)), "/", "{hostile:?}");
+        }
+        assert_eq!(local_path(Some("/caf%C3%A9?tab=2")), "/caf%C3%A9?tab=2");
     }
 
     #[test]

@@ -1,44 +1,69 @@
 //! Request guards and response headers that apply to every route.
 
 use super::AppState;
-use crate::error::ApiError;
+use crate::config::WebOrigin;
+use crate::error::{ApiError, ErrorCode};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The CSRF rule: a state-changing request whose `Origin` names another origin, or that a
-/// browser marks `Sec-Fetch-Site: cross-site`, gets `403 csrf`. Requests with neither
-/// header (scripts, curl) pass. Covers the API and server functions alike.
-pub async fn csrf(req: Request, next: Next) -> Response {
+/// The CSRF rule: a state-changing request whose `Origin` is not the server's own origin
+/// (scheme, host and port), or that a browser marks `Sec-Fetch-Site: cross-site`, gets
+/// `403 csrf`. The server's origin is `PUBLIC_URL` when set; otherwise the request's own
+/// scheme and `Host`, which cannot tell a DNS-rebound name from ours: set `PUBLIC_URL`
+/// in production. Requests with neither header (scripts, curl) pass. Covers the API and
+/// server functions alike.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let changes_state = matches!(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if changes_state && is_cross_site(req.headers()) {
-        return ApiError::csrf().into_response();
+    if changes_state {
+        let scheme = req.uri().scheme_str().unwrap_or("http");
+        if is_cross_site(req.headers(), state.config.public_origin.as_ref(), scheme) {
+            return ApiError::csrf().into_response();
+        }
     }
     next.run(req).await
 }
 
-fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+fn is_cross_site(
+    headers: &axum::http::HeaderMap,
+    public: Option<&WebOrigin>,
+    scheme: &str,
+) -> bool {
     if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
         return true;
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    let origin_authority = origin
-        .to_str()
-        .ok()
-        .and_then(|o| o.split_once("://"))
-        .map(|(_, authority)| authority);
-    match (origin_authority, host) {
-        (Some(authority), Some(host)) => !authority.eq_ignore_ascii_case(host),
-        // `Origin: null` (sandboxed frames, some redirects) or no Host: not provably ours.
-        _ => true,
-    }
+    // `Origin: null` (sandboxed frames, some redirects), no Host, or anything unparsable:
+    // not provably ours.
+    let Some(origin) = origin.to_str().ok().and_then(WebOrigin::from_header) else {
+        return true;
+    };
+    let ours = match public {
+        Some(public) => Some(public.clone()),
+        None => headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|host| WebOrigin::of_request(scheme, host)),
+    };
+    ours.as_ref() != Some(&origin)
+}
+
+/// The last line: a handler that panics (a bug: no input may make one) answers `500` in
+/// the API's error shape, and the panic is logged, instead of the connection dropping.
+pub fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = message, "a request handler panicked");
+    ApiError::new(ErrorCode::Internal, "internal error").into_response()
 }
 
 /// Adds `Cache-Control: no-store` to everything but static assets (pages carry the
@@ -153,34 +178,79 @@ mod tests {
         h
     }
 
+    fn cross(pairs: &[(&str, &str)], public: Option<&str>) -> bool {
+        let public = public.map(|p| WebOrigin::from_public_url(p).unwrap());
+        is_cross_site(&headers(pairs), public.as_ref(), "http")
+    }
+
     #[test]
     fn same_origin_and_headerless_requests_pass() {
-        assert!(!is_cross_site(&headers(&[])));
-        assert!(!is_cross_site(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000")
-        ])));
-        assert!(!is_cross_site(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("sec-fetch-site", "same-origin")
-        ])));
+        assert!(!cross(&[], None));
+        assert!(!cross(
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("origin", "http://127.0.0.1:3000")
+            ],
+            None
+        ));
+        assert!(!cross(
+            &[
+                ("host", "127.0.0.1:3000"),
+                ("sec-fetch-site", "same-origin")
+            ],
+            None
+        ));
+        let public = Some("https://squid.example.com");
+        assert!(!cross(
+            &[
+                ("host", "10.0.0.5:3000"),
+                ("origin", "https://squid.example.com")
+            ],
+            public
+        ));
     }
 
     #[test]
     fn foreign_origins_and_cross_site_fetches_are_refused() {
-        assert!(is_cross_site(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://evil.example")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3001")
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "null")
-        ])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        for origin in [
+            "http://evil.example",
+            "http://127.0.0.1:3001",
+            "null",
+            // Same host and port, another scheme.
+            "https://127.0.0.1:3000",
+            "not a url",
+        ] {
+            assert!(
+                cross(&[("host", "127.0.0.1:3000"), ("origin", origin)], None),
+                "{origin}"
+            );
+        }
+        assert!(cross(&[("sec-fetch-site", "cross-site")], None));
+    }
+
+    #[test]
+    fn with_public_url_only_its_whole_origin_is_ours() {
+        let public = Some("https://squid.example.com");
+        // Plain http to the https site.
+        assert!(cross(
+            &[
+                ("host", "squid.example.com"),
+                ("origin", "http://squid.example.com")
+            ],
+            public
+        ));
+        // DNS rebinding: the request's Host matches the foreign origin.
+        assert!(cross(
+            &[("host", "evil.example"), ("origin", "http://evil.example")],
+            public
+        ));
+        assert!(cross(
+            &[
+                ("host", "squid.example.com"),
+                ("origin", "https://squid.example.com:8443")
+            ],
+            public
+        ));
     }
 
     #[test]

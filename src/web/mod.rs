@@ -9,11 +9,15 @@
 //! - [`guard`]: CSRF, cache and security headers, the Content-Security-Policy.
 //! - [`session_store`]: tower-sessions as the carrier of the session cookie.
 //! - [`cookies`]: the signed preferences cookie.
+//! - [`server_fns`]: server functions answer malformed input as the `/api` routes do.
+//! - [`conn`]: the accept loop, its timeouts, graceful shutdown, keep-alive after refusals.
 
 pub mod api;
+pub mod conn;
 pub mod cookies;
 pub mod ctx;
 pub mod guard;
+pub mod server_fns;
 pub mod session_store;
 pub mod visitor;
 
@@ -114,6 +118,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn(server_fns::answers))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             visitor::record_page_view,
@@ -123,17 +128,22 @@ pub fn router(state: AppState) -> Router {
             visitor::visitor,
         ))
         .layer(session_layer)
-        .layer(middleware::from_fn(guard::csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::csrf))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::response_headers,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(conn::close_after_unread_body))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            guard::panicked,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
-/// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish.
+/// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish (for
+/// [`conn::LIMITS`]'s grace period at most).
 pub async fn serve(state: AppState) -> std::io::Result<()> {
     let addr = state.config.site_addr;
     if let Err(e) = state.domain.accounts.hasher.warm_up().await {
@@ -144,12 +154,7 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    conn::serve_on(listener, app, conn::LIMITS, shutdown_signal()).await?;
     sweeper.abort();
     purger.abort();
     tracing::info!("stopped");

@@ -245,7 +245,7 @@ async fn server_functions_follow_the_csrf_rule_and_forms_work_without_javascript
         .unwrap();
     let res = c.send(req).await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{}", res.text());
-    assert_eq!(res.json()["code"], "invalid_credentials");
+    assert_eq!(res.error().0, "invalid_credentials");
 
     // The right one: signed in, sent home.
     let req = form(

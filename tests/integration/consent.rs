@@ -219,5 +219,5 @@ async fn the_privacy_page_works_without_javascript() {
         .form("/api/fn/delete_account", "password=nope+nope+nope", false)
         .await;
     assert_eq!(res.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(res.json()["code"], "reauthentication_required");
+    assert_eq!(res.error().0, "reauthentication_required");
 }

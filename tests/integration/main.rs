@@ -8,10 +8,12 @@ mod harness;
 
 mod api_conventions;
 mod audit;
+mod connections;
 mod consent;
 mod devices;
 mod erasure;
 mod export;
+mod hardening;
 mod pages;
 mod password;
 mod preferences;

@@ -1,7 +1,10 @@
 //! Configuration from the environment, exactly as `API.md` lists it. Every bad value stops
 //! the server with one line naming the variable ([`ConfigError`]).
 
+mod public_url;
+
 use base64::Engine;
+pub use public_url::WebOrigin;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -64,6 +67,8 @@ pub struct Config {
     pub reauth_window_secs: u64,
     /// The version of the consent policy in force; a new one asks every user again.
     pub consent_policy_version: String,
+    /// `PUBLIC_URL`'s origin; `None`: each request's own scheme and `Host`.
+    pub public_origin: Option<WebOrigin>,
 }
 
 impl Config {
@@ -145,6 +150,9 @@ impl Config {
                 .unwrap_or_default(),
             reauth_window_secs: positive(&var, "REAUTH_WINDOW_SECS", 900)?,
             consent_policy_version: policy_version(var("CONSENT_POLICY_VERSION"))?,
+            public_origin: var("PUBLIC_URL")
+                .map(|v| WebOrigin::from_public_url(&v))
+                .transpose()?,
         })
     }
 
@@ -331,6 +339,8 @@ mod tests {
                 vec![("CONSENT_POLICY_VERSION", "two words")],
                 "CONSENT_POLICY_VERSION",
             ),
+            (vec![("PUBLIC_URL", "squid.example.com")], "PUBLIC_URL"),
+            (vec![("PUBLIC_URL", "https://x.example/app")], "PUBLIC_URL"),
         ] {
             let err = load(&pairs).unwrap_err();
             assert_eq!(err.var, var, "{pairs:?}");
