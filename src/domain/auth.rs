@@ -51,6 +51,7 @@ impl Auth {
         let new = NewSession {
             user_id,
             user_agent: visitor.user_agent.clone(),
+            agent_hash: Some(visitor.agent_hash),
             ip: visitor.ip.clone(),
             auth_at,
         };

@@ -30,8 +30,8 @@ pub mod types;
 pub mod visitor;
 
 pub use types::{
-    rfc3339, AuditEvent, AuditKind, Clock, EndReason, Millis, Order, Origin, Pagination, Scope,
-    SessionPolicy, SessionRecord, TokenHash,
+    rfc3339, AgentHash, AuditEvent, AuditKind, Clock, EndReason, Millis, Order, Origin, Pagination,
+    Scope, SessionPolicy, SessionRecord, TokenHash,
 };
 
 use crate::model::Preferences;

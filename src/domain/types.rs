@@ -103,6 +103,29 @@ impl std::fmt::Debug for TokenHash {
     }
 }
 
+/// SHA-256 of the exact bytes of a request's `User-Agent` (or of its absence), which a
+/// session is bound to: comparing the text would read every non-UTF-8 agent, and a
+/// missing one, as the same empty string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentHash(pub [u8; 32]);
+
+impl AgentHash {
+    /// The hash of a `User-Agent` header's bytes; `None`: the request had none. The two
+    /// are told apart by a prefix, so no header hashes like an absent one.
+    pub fn of(header: Option<&[u8]>) -> AgentHash {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        match header {
+            Some(bytes) => {
+                h.update(b"present:");
+                h.update(bytes);
+            }
+            None => h.update(b"absent"),
+        }
+        AgentHash(h.finalize().into())
+    }
+}
+
 /// The timeouts, in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SessionPolicy {
@@ -122,7 +145,11 @@ impl SessionPolicy {
 pub struct SessionRecord {
     pub public_id: String,
     pub user_id: Option<String>,
+    /// The `User-Agent` as text, for people (undecodable bytes replaced).
     pub user_agent: String,
+    /// What the session is bound to; `None` for sessions stored before it was kept, which
+    /// compare by text.
+    pub agent_hash: Option<AgentHash>,
     pub ip: Option<String>,
     pub started_at: Millis,
     pub last_activity: Millis,
@@ -138,6 +165,14 @@ impl SessionRecord {
 
     pub fn is_live(&self, policy: &SessionPolicy, now: Millis) -> bool {
         now < self.expires_at(policy)
+    }
+
+    /// Whether a request with this `User-Agent` may use the session.
+    pub fn same_agent(&self, agent: &AgentHash, text: &str) -> bool {
+        match &self.agent_hash {
+            Some(hash) => hash == agent,
+            None => self.user_agent == text,
+        }
     }
 }
 
@@ -298,6 +333,7 @@ mod tests {
             public_id: "p".into(),
             user_id: None,
             user_agent: "test".into(),
+            agent_hash: None,
             ip: None,
             started_at,
             last_activity,

@@ -5,7 +5,7 @@ use super::accounts::{Account, Accounts};
 use super::consent::Consents;
 use super::sessions::{LiveSession, Sessions, Token};
 use super::{preferences, EndReason, Happened, Millis, Origin, PrefsCookie, Result};
-use super::{AuditEvent, AuditKind, SessionChange};
+use super::{AgentHash, AuditEvent, AuditKind, SessionChange};
 use crate::model::Preferences;
 use crate::store::Store;
 use std::sync::Arc;
@@ -17,7 +17,10 @@ pub struct Visitor {
     /// The signed-in account (its session is `session`), or `None` for a guest.
     pub account: Option<Account>,
     pub prefs: Preferences,
+    /// The `User-Agent` as text (undecodable bytes replaced; empty when absent).
     pub user_agent: String,
+    /// The exact `User-Agent`, which a session is bound to.
+    pub agent_hash: AgentHash,
     pub ip: Option<String>,
     /// A signed-in user who has not made their consent choices under the policy in force:
     /// the pages ask them.
@@ -25,13 +28,16 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    /// A visitor with no session, from a request's user agent and address.
-    pub fn guest(user_agent: String, ip: Option<String>, prefs: Preferences) -> Visitor {
+    /// A visitor with no session, from a request's `User-Agent` (its bytes) and address.
+    pub fn guest(user_agent: Option<&[u8]>, ip: Option<String>, prefs: Preferences) -> Visitor {
         Visitor {
             session: None,
             account: None,
             prefs,
-            user_agent,
+            user_agent: user_agent
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default(),
+            agent_hash: AgentHash::of(user_agent),
             ip,
             consent_due: false,
         }
@@ -84,7 +90,8 @@ impl Visitor {
 pub struct Presented {
     /// The session token of its cookie (or bearer), if it had a well-formed one.
     pub token: Option<Token>,
-    pub user_agent: String,
+    /// The `User-Agent` header's bytes, if it had one.
+    pub user_agent: Option<Vec<u8>>,
     pub ip: Option<String>,
     /// The preferences of a genuine preferences cookie.
     pub cookie_prefs: Option<Preferences>,
@@ -130,7 +137,7 @@ impl Visitors {
         let prefs = presented
             .cookie_prefs
             .unwrap_or_else(|| preferences::defaults(presented.accept_language.as_deref()));
-        let mut visitor = Visitor::guest(presented.user_agent, presented.ip, prefs);
+        let mut visitor = Visitor::guest(presented.user_agent.as_deref(), presented.ip, prefs);
         let mut happened = Happened::default();
         let Some(token) = presented.token else {
             return Ok((visitor, happened));
@@ -139,7 +146,7 @@ impl Visitors {
             happened.session = SessionChange::Ended;
             return Ok((visitor, happened));
         };
-        if record.user_agent != visitor.user_agent {
+        if !record.same_agent(&visitor.agent_hash, &visitor.user_agent) {
             // Hijack defence: a token presented by another browser is dead on the spot; the
             // audit names the request that presented it.
             tracing::warn!(session = %token.hash().short(), "user agent changed mid-session; ending it");

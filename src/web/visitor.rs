@@ -32,7 +32,9 @@ pub async fn visitor(
     let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
     let presented = Presented {
         token: session.id().map(token_of),
-        user_agent: text(header::USER_AGENT).unwrap_or("").to_string(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .map(|v| v.as_bytes().to_vec()),
         ip: req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()

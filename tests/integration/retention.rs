@@ -23,8 +23,7 @@ async fn seed_aged_data(app: &TestApp, days: i64, slack: i64) -> Aged {
     let seed = || NewSession {
         user_id: None,
         user_agent: "seed".into(),
-        ip: None,
-        auth_at: None,
+        ..NewSession::default()
     };
     let page = |name: &str| Label::parse("page", Some(name.into())).unwrap();
     let action = |name: &str| NewAction {

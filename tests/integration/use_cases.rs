@@ -14,7 +14,7 @@ async fn visitor_of(app: &TestApp, client: &Client) -> Visitor {
         client.session_token().expect("a session").parse().unwrap();
     let presented = Presented {
         token: Some(squid::web::session_store::token_of(id)),
-        user_agent: UA.to_string(),
+        user_agent: Some(UA.into()),
         ..Presented::default()
     };
     let (visitor, _) = app

@@ -141,6 +141,7 @@ mod tests {
             public_id: "p".into(),
             user_id: None,
             user_agent: "ua".into(),
+            agent_hash: None,
             ip: None,
             started_at: 0,
             last_activity: last,

@@ -20,8 +20,8 @@ mod token;
 
 pub use token::{new_public_id, Token};
 
+use super::{AgentHash, SessionRecord, TokenHash};
 use super::{AuditEvent, AuditKind, EndReason, Millis, Origin, Result, SessionPolicy};
-use super::{SessionRecord, TokenHash};
 use crate::store::{Conn, Store, StoredSession};
 use cache::SessionCache;
 use std::sync::Arc;
@@ -38,6 +38,9 @@ pub struct LiveSession {
 pub struct NewSession {
     pub user_id: Option<String>,
     pub user_agent: String,
+    /// The hash of the request's exact `User-Agent`; `None` (a session made without a
+    /// request: tests, tools) takes the hash of `user_agent`'s text.
+    pub agent_hash: Option<AgentHash>,
     pub ip: Option<String>,
     pub auth_at: Option<Millis>,
 }
@@ -48,6 +51,10 @@ impl NewSession {
         SessionRecord {
             public_id: new_public_id(),
             user_id: self.user_id,
+            agent_hash: Some(
+                self.agent_hash
+                    .unwrap_or_else(|| AgentHash::of(Some(self.user_agent.as_bytes()))),
+            ),
             user_agent: self.user_agent,
             ip: self.ip,
             started_at: now,

@@ -1,7 +1,7 @@
 //! Live sessions in the `sessions` table.
 
 use super::{Pool, SqliteConn};
-use crate::domain::{Millis, SessionRecord, TokenHash};
+use crate::domain::{AgentHash, Millis, SessionRecord, TokenHash};
 use crate::store::{SessionRepo, StoreResult, StoredSession};
 
 /// A row of `sessions`.
@@ -11,6 +11,7 @@ struct SessionRow {
     public_id: String,
     user_id: Option<String>,
     user_agent: String,
+    ua_hash: Option<Vec<u8>>,
     ip: Option<String>,
     started_at: Millis,
     last_activity: Millis,
@@ -18,7 +19,7 @@ struct SessionRow {
 }
 
 const COLUMNS: &str =
-    "token_hash, public_id, user_id, user_agent, ip, started_at, last_activity, auth_at";
+    "token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at";
 
 impl SessionRow {
     /// `None` for a key that is not a SHA-256 (never written by us).
@@ -29,6 +30,10 @@ impl SessionRow {
                 public_id: self.public_id,
                 user_id: self.user_id,
                 user_agent: self.user_agent,
+                agent_hash: self
+                    .ua_hash
+                    .and_then(|h| h.as_slice().try_into().ok())
+                    .map(AgentHash),
                 ip: self.ip,
                 started_at: self.started_at,
                 last_activity: self.last_activity,
@@ -49,13 +54,14 @@ impl SessionRepo for SqliteConn {
     async fn insert_session(&mut self, hash: &TokenHash, rec: &SessionRecord) -> StoreResult<bool> {
         let mut c = self.on(Pool::Primary).await?;
         let done = sqlx::query(
-            "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ip, started_at, last_activity, auth_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
+            "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
         )
         .bind(&hash.0[..])
         .bind(&rec.public_id)
         .bind(&rec.user_id)
         .bind(&rec.user_agent)
+        .bind(rec.agent_hash.as_ref().map(|h| &h.0[..]))
         .bind(&rec.ip)
         .bind(rec.started_at)
         .bind(rec.last_activity)
