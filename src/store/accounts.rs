@@ -4,6 +4,37 @@ use super::StoreResult;
 use crate::domain::Millis;
 use crate::model::Preferences;
 
+/// The bounds a sign-in attempt is reserved within.
+#[derive(Clone, Copy, Debug)]
+pub struct AttemptWindow {
+    /// Attempts at or before this have left the window.
+    pub start: Millis,
+    /// Pending attempts at or before this count as failures.
+    pub stale_before: Millis,
+    /// Attempts allowed in the window.
+    pub max: i64,
+}
+
+/// What reserving a sign-in attempt found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptSlot {
+    /// Recorded as pending, with its id, to settle once the password is checked.
+    Reserved(i64),
+    /// The limit is reached, but some attempts in it are still being checked.
+    Busy,
+    /// The limit is reached by failures; the time of the oldest attempt in the window.
+    Full(Millis),
+}
+
+/// How a pending sign-in attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    Failed,
+    Succeeded,
+    /// The check itself failed (an internal error): the attempt is not held against anyone.
+    Abandoned,
+}
+
 /// An account with its preferences row (if any) and the policy version of its newest
 /// consent choice: the one shape every lookup returns, so a sign-in gets the preferences
 /// it must apply, and every page knows whether to ask for consent again, in one query.
@@ -56,19 +87,25 @@ pub trait AccountRepo {
         at: Millis,
     ) -> StoreResult<()>;
 
-    /// Forgets a key's attempts older than `window_start`, then records one at `now` unless
-    /// `max` are already recorded. `None` when recorded, else the time of the oldest
-    /// attempt in the window. Atomic against concurrent attempts when run in a transaction.
+    /// Forgets a key's attempts older than `window_start`, then records a pending one at
+    /// `now` unless `max` are already recorded. Pending attempts from before
+    /// `stale_before` count as failures (their check never ended). Atomic against
+    /// concurrent attempts when run in a transaction.
     async fn reserve_attempt(
         &mut self,
         key: &[u8; 32],
         now: Millis,
-        window_start: Millis,
-        max: i64,
-    ) -> StoreResult<Option<Millis>>;
+        window: AttemptWindow,
+    ) -> StoreResult<AttemptSlot>;
 
-    /// Forgets a key's attempts.
-    async fn clear_attempts(&mut self, key: &[u8; 32]) -> StoreResult<()>;
+    /// Ends a pending attempt: a failure stays counted; a success removes it and the key's
+    /// failures (not attempts still pending); an abandoned check removes only it.
+    async fn settle_attempt(
+        &mut self,
+        key: &[u8; 32],
+        id: i64,
+        outcome: AttemptOutcome,
+    ) -> StoreResult<()>;
 
     /// Deletes every attempt older than `window_start`; returns how many.
     async fn prune_attempts(&mut self, window_start: Millis) -> StoreResult<u64>;

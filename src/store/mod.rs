@@ -28,7 +28,9 @@ pub mod retention;
 pub mod sessions;
 pub mod sqlite;
 
-pub use accounts::{AccountRepo, AccountRow, NewAccount};
+pub use accounts::{
+    AccountRepo, AccountRow, AttemptOutcome, AttemptSlot, AttemptWindow, NewAccount,
+};
 pub use audit::{AuditRepo, AuditRow};
 pub use consent::{ConsentRepo, ConsentRow};
 pub use history::{

@@ -4,6 +4,7 @@
 use crate::harness::{TestApp, PW};
 use axum::http::{header, StatusCode};
 use serde_json::json;
+use std::time::Duration;
 
 #[tokio::test]
 async fn five_failures_lock_the_email_for_fifteen_minutes_even_with_the_right_password() {
@@ -133,4 +134,56 @@ async fn stale_sign_in_attempts_are_pruned() {
         2
     );
     assert_eq!(count().await, 0);
+}
+
+#[tokio::test]
+async fn parallel_sign_ins_with_the_right_password_are_never_throttled() {
+    let app = TestApp::new().await;
+    app.client().register("ann@example.com", PW).await;
+    // Eight (then twenty) at once, more than the limit: each reserves an attempt before its
+    // check, and a success gives it back, so none is refused.
+    for n in [8, 20] {
+        let tries = (0..n).map(|_| {
+            let mut c = app.client();
+            tokio::spawn(async move { c.login("ann@example.com", PW).await.status })
+        });
+        for t in tries {
+            assert_eq!(t.await.unwrap(), StatusCode::OK);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_attempt_whose_check_never_ended_counts_as_a_failure_once_stale() {
+    use squid::domain::accounts::throttle;
+    let app = TestApp::new().await;
+    app.client().register("ann@example.com", PW).await;
+    let mut c = app.client();
+    for _ in 0..4 {
+        c.login("ann@example.com", "nope nope").await;
+    }
+    // A process that reserved the fifth attempt and died before settling it.
+    let store = app.db().clone();
+    let _never_settled = throttle::reserve(&store, "ann@example.com", app.now())
+        .await
+        .unwrap();
+    // Meanwhile it is pending: a request waits for it (5 s at most), then is refused.
+    assert_eq!(
+        c.login("ann@example.com", PW).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Once stale, it is a failure like the four others: the email is locked.
+    app.advance(Duration::from_secs(31));
+    let res = c.login("ann@example.com", PW).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = res.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Until the first failure leaves the window (the wait above took up to 5 s).
+    assert!(
+        (15 * 60 - 31 - 8..=15 * 60 - 31).contains(&retry),
+        "{retry}"
+    );
 }

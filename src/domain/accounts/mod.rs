@@ -11,7 +11,7 @@ pub mod validate;
 use super::visitor::Visitor;
 use super::{preferences, AuditEvent, AuditKind, Error, Millis, Origin, Result};
 use crate::model::{PreferenceSource, Preferences, User};
-use crate::store::{AccountRow, NewAccount, Store};
+use crate::store::{AccountRow, AttemptOutcome, NewAccount, Store};
 use password::Hasher;
 use std::sync::Arc;
 use validate::{Credentials, Email, Registration, Secret};
@@ -133,23 +133,28 @@ impl Accounts {
         origin: &Origin,
     ) -> Result<(Account, Option<Preferences>)> {
         let email = credentials.email.as_str();
-        throttle::reserve(&*self.store, email, now).await?;
-        let found = self
-            .store
-            .conn()
-            .account_by_email(email)
-            .await?
-            .map(Account::from_row);
-        let ok = self
+        let attempt = throttle::reserve(&*self.store, email, now).await?;
+        let found = match self.store.conn().account_by_email(email).await {
+            Ok(found) => found.map(Account::from_row),
+            Err(e) => {
+                attempt
+                    .settle(&*self.store, AttemptOutcome::Abandoned)
+                    .await?;
+                return Err(e.into());
+            }
+        };
+        let checked = self
             .hasher
             .verify(
                 found.as_ref().map(|(a, _)| a.password_hash.as_str()),
                 &credentials.password.0,
             )
-            .await?;
+            .await
+            .map(|ok| ok && found.is_some());
+        attempt.settle_by(&*self.store, &checked).await?;
+        let ok = checked?;
         match found {
             Some((mut account, prefs)) if ok => {
-                throttle::clear(&*self.store, email).await?;
                 // ADMIN_EMAILS grants the role at sign-in, so adding an email takes effect
                 // without a migration.
                 if self.role_for(email) == "admin" && account.role != "admin" {
@@ -195,13 +200,14 @@ impl Accounts {
         now: Millis,
         origin: &Origin,
     ) -> Result<()> {
-        throttle::reserve(&*self.store, &account.email, now).await?;
-        if self
+        let attempt = throttle::reserve(&*self.store, &account.email, now).await?;
+        let checked = self
             .hasher
             .verify(Some(&account.password_hash), &password.0)
-            .await?
-        {
-            return throttle::clear(&*self.store, &account.email).await;
+            .await;
+        attempt.settle_by(&*self.store, &checked).await?;
+        if checked? {
+            return Ok(());
         }
         let event = AuditEvent::new(
             AuditKind::LoginFailed,

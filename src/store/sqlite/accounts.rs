@@ -4,7 +4,9 @@
 use super::{Pool, SqliteConn};
 use crate::domain::Millis;
 use crate::model::Preferences;
-use crate::store::{AccountRepo, AccountRow, NewAccount, StoreResult};
+use crate::store::{
+    AccountRepo, AccountRow, AttemptOutcome, AttemptSlot, AttemptWindow, NewAccount, StoreResult,
+};
 
 /// The newest consent choice's version rides along as one index seek (`consents_by_user`).
 const ACCOUNT_ROW: &str =
@@ -95,43 +97,64 @@ impl AccountRepo for SqliteConn {
         &mut self,
         key: &[u8; 32],
         now: Millis,
-        window_start: Millis,
-        max: i64,
-    ) -> StoreResult<Option<Millis>> {
+        window: AttemptWindow,
+    ) -> StoreResult<AttemptSlot> {
         let mut c = self.on(Pool::Primary).await?;
         sqlx::query("DELETE FROM login_attempts WHERE email_hash = ? AND at <= ?")
             .bind(&key[..])
-            .bind(window_start)
+            .bind(window.start)
             .execute(&mut *c)
             .await?;
         // One statement that refuses the attempt past the limit, so concurrent ones cannot
         // all pass the check.
-        let reserved = sqlx::query(
-            "INSERT INTO login_attempts (email_hash, at)
-             SELECT ?1, ?2 WHERE (SELECT COUNT(*) FROM login_attempts WHERE email_hash = ?1) < ?3",
+        let reserved: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO login_attempts (email_hash, at, pending)
+             SELECT ?1, ?2, 1 WHERE (SELECT COUNT(*) FROM login_attempts WHERE email_hash = ?1) < ?3
+             RETURNING rowid",
         )
         .bind(&key[..])
         .bind(now)
-        .bind(max)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-            == 1;
-        if reserved {
-            return Ok(None);
+        .bind(window.max)
+        .fetch_optional(&mut *c)
+        .await?;
+        if let Some(id) = reserved {
+            return Ok(AttemptSlot::Reserved(id));
         }
-        Ok(
-            sqlx::query_scalar("SELECT MIN(at) FROM login_attempts WHERE email_hash = ?")
-                .bind(&key[..])
-                .fetch_one(&mut *c)
-                .await?,
+        let (pending, oldest): (i64, Option<Millis>) = sqlx::query_as(
+            "SELECT COUNT(*) FILTER (WHERE pending = 1 AND at > ?2), MIN(at)
+             FROM login_attempts WHERE email_hash = ?1",
         )
+        .bind(&key[..])
+        .bind(window.stale_before)
+        .fetch_one(&mut *c)
+        .await?;
+        Ok(match oldest {
+            Some(oldest) if pending == 0 => AttemptSlot::Full(oldest),
+            _ => AttemptSlot::Busy,
+        })
     }
 
-    async fn clear_attempts(&mut self, key: &[u8; 32]) -> StoreResult<()> {
+    async fn settle_attempt(
+        &mut self,
+        key: &[u8; 32],
+        id: i64,
+        outcome: AttemptOutcome,
+    ) -> StoreResult<()> {
         let mut c = self.on(Pool::Primary).await?;
-        sqlx::query("DELETE FROM login_attempts WHERE email_hash = ?")
+        let sql = match outcome {
+            AttemptOutcome::Failed => {
+                "UPDATE login_attempts SET pending = 0 WHERE email_hash = ?1 AND rowid = ?2"
+            }
+            AttemptOutcome::Succeeded => {
+                "DELETE FROM login_attempts WHERE email_hash = ?1 AND (rowid = ?2 OR pending = 0)"
+            }
+            AttemptOutcome::Abandoned => {
+                "DELETE FROM login_attempts WHERE email_hash = ?1 AND rowid = ?2"
+            }
+        };
+        sqlx::query(sql)
             .bind(&key[..])
+            .bind(id)
             .execute(&mut *c)
             .await?;
         Ok(())
