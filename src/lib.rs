@@ -34,7 +34,8 @@
 //!   what forms share, `app::server` for the one wrapper every server function runs in.
 //!
 //! Server only (`ssr`):
-//! - `config`: the environment variables of `API.md`, validated.
+//! - `config`: the environment variables of `API.md`, validated (`config::WebOrigin`:
+//!   `PUBLIC_URL` and the origin comparison of the CSRF rule).
 //! - `domain`: the rules and use cases. `domain::visitor` (who is asking, resolved per
 //!   request), `domain::auth` (sign-in and out, re-authentication, password change, the
 //!   caller's own session), `domain::devices`, `domain::preferences`, `domain::tracking`
@@ -52,7 +53,10 @@
 //!   report becomes cookies), `web::api` (one router per resource, `web::api::extract`
 //!   for typed bodies), `web::visitor` (the middleware that resolves the visitor and
 //!   records page views), `web::guard` (CSRF, cache and security headers, the CSP),
-//!   `web::session_store` (tower-sessions as the cookie's carrier), `web::cookies`.
+//!   `web::session_store` (tower-sessions as the cookie's carrier), `web::cookies`,
+//!   `web::server_fns` (server functions answer malformed input as the routes do),
+//!   `web::conn` (the accept loop: timeouts, graceful shutdown, keep-alive after refusals;
+//!   the catch-panic layer's handler is `web::guard::panicked`).
 //! - `cli`: the `squid` command line (`serve`, `migrate`, `purge`, `admin grant|revoke`).
 
 pub mod app;
