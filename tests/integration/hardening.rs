@@ -182,37 +182,30 @@ async fn malformed_input_to_a_server_function_is_a_client_error() {
 #[tokio::test]
 async fn the_user_agent_binding_compares_exact_bytes() {
     let app = TestApp::new().await;
-    let with_agent = |ua: &[u8]| axum::http::HeaderValue::from_bytes(ua).unwrap();
-    let start = |c: &crate::harness::Client, ua: Option<&[u8]>| {
+    // The client's request with exactly these User-Agent bytes, or none.
+    let from = |c: &crate::harness::Client, method: Method, ua: Option<&[u8]>| {
+        let body = if method == Method::POST { "null" } else { "" };
         let mut req = c
-            .request(Method::POST, "/api/session")
+            .request(method, "/api/session")
             .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from("null"))
+            .body(Body::from(body))
             .unwrap();
         req.headers_mut().remove(header::USER_AGENT);
         if let Some(ua) = ua {
-            req.headers_mut().insert(header::USER_AGENT, with_agent(ua));
+            let ua = axum::http::HeaderValue::from_bytes(ua).unwrap();
+            req.headers_mut().insert(header::USER_AGENT, ua);
         }
         req
     };
-    let read = |c: &crate::harness::Client, ua: Option<&[u8]>| {
-        let mut req = c
-            .request(Method::GET, "/api/session")
-            .body(Body::empty())
-            .unwrap();
-        req.headers_mut().remove(header::USER_AGENT);
-        if let Some(ua) = ua {
-            req.headers_mut().insert(header::USER_AGENT, with_agent(ua));
-        }
-        req
-    };
+    let start = |c: &crate::harness::Client, ua| from(c, Method::POST, ua);
+    let read = |c: &crate::harness::Client, ua| from(c, Method::GET, ua);
     let one: &[u8] = b"squid-ua \xff one";
     let two: &[u8] = b"squid-ua \xfe two";
     for (started, presented) in [
         (Some(one), Some(two)),
         (None, Some(one)),
         (Some(one), None),
-        (Some(b"plain".as_slice()), Some(b"plain ".as_slice())),
+        (Some(b"plain".as_slice()), Some(b"Plain".as_slice())),
     ] {
         let mut c = app.client();
         let res = c.send(start(&c, started)).await;
