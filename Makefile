@@ -6,18 +6,22 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 CARGO_LEPTOS_VERSION := 0.3.10
+CARGO_FUZZ_VERSION := 0.13.2
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = $(basename $(notdir $(wildcard fuzz/fuzz_targets/*.rs)))
 # The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock, to the patch.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # wasm-opt (npm's binaryen) and Playwright come from end2end/node_modules.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test deps deps-build deps-test build lint unit e2e bench fmt clippy clean
+.PHONY: help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench fuzz fmt clippy clean
 
 help:
 	@echo "make run    - install what is missing, build, serve on http://127.0.0.1:3000 (sqlite://squid.db)"
 	@echo "make test   - install what is missing, run fmt and clippy, unit + integration tests and the Playwright suite"
 	@echo "make bench  - build and run the load benchmark (64 users, goose)"
+	@echo "make fuzz   - run every fuzz target for FUZZ_SECONDS (default 60) each; fails on a crash"
 
 ## ---- installs (each checks first) -------------------------------------------------
 
@@ -39,6 +43,11 @@ deps-test: deps-build
 	       && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
 deps: deps-test
+
+deps-fuzz:
+	@cargo fuzz --version 2>/dev/null | grep -qx 'cargo-fuzz $(CARGO_FUZZ_VERSION)' \
+	  || { echo ">> installing cargo-fuzz $(CARGO_FUZZ_VERSION) (a few minutes, once)"; \
+	       cargo install cargo-fuzz --version $(CARGO_FUZZ_VERSION) --locked; }
 
 ## ---- build and run --------------------------------------------------------------------
 
@@ -69,6 +78,28 @@ test: deps-test lint unit e2e
 
 bench: build
 	bash bench/run.sh
+
+## ---- fuzzing ----------------------------------------------------------------------------
+
+# libFuzzer over every parser of untrusted input (fuzz/fuzz_targets/, its own workspace),
+# each target for FUZZ_SECONDS. cargo-fuzz passes nightly-only flags (-Zsanitizer=address);
+# RUSTC_BOOTSTRAP=1 lets the stable toolchain, the only one the machines have, accept them.
+# Each target starts from its hand-written seeds (fuzz/seeds/<target>), copied into
+# fuzz/corpus/<target> (ignored, kept between runs), so what the fuzzer finds never lands
+# among the seeds. A crash or a broken property stops that target with its input in
+# fuzz/artifacts/<target>/; the others still run, and then make fails naming them.
+fuzz: export RUSTC_BOOTSTRAP = 1
+fuzz: deps-fuzz
+	cargo fuzz build
+	@failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; cp -r fuzz/seeds/$$t/. fuzz/corpus/$$t/; \
+	  echo ">> fuzzing $$t for $(FUZZ_SECONDS) s"; \
+	  cargo fuzz run $$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	    || failed="$$failed $$t"; \
+	done; \
+	[ -z "$$failed" ] || { echo ">> failed:$$failed (a crash's input is in fuzz/artifacts/<target>/)"; exit 1; }
 
 fmt:
 	cargo fmt --all

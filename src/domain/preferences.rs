@@ -39,7 +39,14 @@ pub fn negotiate_language(header: &str) -> Language {
         let mut q = 1.0f32;
         for param in pieces {
             if let Some(value) = param.trim().strip_prefix("q=") {
-                q = value.trim().parse().unwrap_or(0.0);
+                // A weight is from 0 to 1 (RFC 9110); any other (`q=7`, `q=NaN`) counts as 0,
+                // as an unreadable one does, so it cannot outrank a real `q=1`.
+                q = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|w| (0.0..=1.0).contains(w))
+                    .unwrap_or(0.0);
             }
         }
         if q <= 0.0 {
@@ -245,6 +252,15 @@ mod tests {
         assert_eq!(negotiate_language(""), Language::En);
         assert_eq!(defaults(Some("de-DE")).language, Language::De);
         assert_eq!(defaults(None).source, PreferenceSource::Default);
+    }
+
+    #[test]
+    fn a_weight_out_of_range_cannot_outrank_q_1() {
+        // Found by the fuzzer (fuzz/fuzz_targets/accept_language.rs): `q=7` beat `en`.
+        assert_eq!(negotiate_language("en, fr;q=7"), Language::En);
+        assert_eq!(negotiate_language("fr;q=7"), Language::En);
+        assert_eq!(negotiate_language("en;q=0.5, de;q=NaN"), Language::En);
+        assert_eq!(negotiate_language("de;q=inf, es;q=1.0"), Language::Es);
     }
 
     #[test]

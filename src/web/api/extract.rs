@@ -182,6 +182,19 @@ mod tests {
     }
 
     #[test]
+    fn a_number_in_action_details_is_read_exactly() {
+        // Found by the fuzzer (fuzz/fuzz_targets/json_input.rs): without serde_json's
+        // `float_roundtrip` this read as 9.999999999999999e41, and changed again when the
+        // details were written and read back.
+        let body =
+            br#"{"action": "a", "details": {"n": 999999999999999999999999999999999999999999}}"#;
+        let input: ActionInput = parse(body).unwrap();
+        assert_eq!(input.details.as_ref().unwrap()["n"].as_f64(), Some(1e42));
+        let again: ActionInput = parse(&serde_json::to_vec(&input).unwrap()).unwrap();
+        assert_eq!(again, input);
+    }
+
+    #[test]
     fn only_json_content_types_are_read() {
         let with = |ct: &str| {
             let mut h = HeaderMap::new();
