@@ -34,8 +34,10 @@ deps-build:
 	@[ "$$(wasm-bindgen --version 2>/dev/null)" = "wasm-bindgen $(WASM_BINDGEN_VERSION)" ] \
 	  || { echo ">> installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (a few minutes, once)"; \
 	       cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION); }
+	@# Again whenever package-lock.json is newer than the install (a package was added).
 	@[ -x end2end/node_modules/.bin/wasm-opt ] && [ -d end2end/node_modules/@playwright/test ] \
-	  || { echo ">> installing end2end npm packages (wasm-opt, Playwright)"; cd end2end && npm ci --no-audit --no-fund; }
+	  && [ end2end/node_modules/.package-lock.json -nt end2end/package-lock.json ] \
+	  || { echo ">> installing end2end npm packages (wasm-opt, Playwright, axe-core)"; cd end2end && npm ci --no-audit --no-fund; }
 
 deps-test: deps-build
 	@dpkg -s chromium >/dev/null 2>&1 \
