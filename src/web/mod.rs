@@ -28,7 +28,7 @@ use crate::store::Store;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::{middleware, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_sessions::cookie::SameSite;
@@ -89,7 +89,7 @@ impl AppState {
 /// The whole application: `/api` routes, server functions, pages and static files, with
 /// the middleware stack around them.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = app_routes();
     let context = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -140,6 +140,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, listed once per process. Listing them runs the app with a
+/// process-wide flag set that parks, forever, every resource first polled meanwhile by
+/// *any* render (leptos#4773): a second listing while pages render, as when the tests
+/// build one router per test, hung about 1 run in 15 of the page tests under load.
+fn app_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Runs the server until SIGTERM or SIGINT, then lets requests in flight finish (for

@@ -49,6 +49,11 @@ impl TestApp {
     }
 
     async fn in_dir(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
+        // The server's log, shown with a failing test's output (`RUST_LOG` as for the server).
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let url = format!("sqlite://{}", dir.path().join("squid.db").display());
         let mut env: HashMap<String, String> = vars
             .iter()
