@@ -51,24 +51,19 @@ impl Back {
         let mut to = format!("{}{join}error={}", self.failure, error.code);
         if let Some(email) = &self.email {
             to.push_str("&email=");
-            to.push_str(&percent_encode(email));
+            to.extend(percent_encoding::utf8_percent_encode(email, QUERY_VALUE));
         }
         to
     }
 }
 
-/// Percent-encodes everything but unreserved characters (and `@`), for a query value.
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'@' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
+/// What a query value keeps as is: the unreserved characters (RFC 3986) and `@`.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// Runs a server function's body with the request's context.
 pub async fn serve<T, F, Fut>(body: F) -> Result<T, ApiError>

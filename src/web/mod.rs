@@ -108,8 +108,8 @@ pub fn router(state: AppState) -> Router {
     // No Max-Age: the cookie dies with the browser; the server enforces the timeouts.
     .with_expiry(Expiry::OnSessionEnd);
 
-    // Layers run outermost last-added: guard headers, CSRF, sessions, the visitor, pages.
-    Router::new()
+    // Layers run outermost last-added: the edge, sessions, the visitor, pages.
+    let app = Router::new()
         .merge(api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
@@ -127,8 +127,15 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             visitor::visitor,
         ))
-        .layer(session_layer)
-        .layer(middleware::from_fn_with_state(state.clone(), guard::csrf))
+        .layer(session_layer);
+    edge(app, state)
+}
+
+/// The layers every request passes first, whatever route it is for: the log, the
+/// panic-catching last line, keep-alive after an unread body, the body limit, the guard
+/// headers and the CSRF rule. Public so a test can put a route of its own behind them.
+pub fn edge(app: Router<AppState>, state: AppState) -> Router {
+    app.layer(middleware::from_fn_with_state(state.clone(), guard::csrf))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::response_headers,

@@ -110,7 +110,20 @@ async fn a_hostile_return_to_neither_panics_nor_leaves_the_site() {
 
 #[tokio::test]
 async fn a_panic_answers_500_in_the_error_shape() {
-    let res = squid::web::guard::panicked(Box::new("boom".to_string()));
+    use tower::ServiceExt;
+    let app = TestApp::new().await;
+    // No route of Squid's panics (that is the point); this one stands behind the same edge.
+    let inner = axum::Router::new().route(
+        "/boom",
+        axum::routing::get(|| async {
+            panic!("boom");
+            #[allow(unreachable_code)]
+            ""
+        }),
+    );
+    let edge = squid::web::edge(inner, app.state.clone());
+    let get = |path: &str| axum::http::Request::get(path).body(Body::empty()).unwrap();
+    let res = edge.clone().oneshot(get("/boom")).await.unwrap();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body = http_body_util::BodyExt::collect(res.into_body())
         .await
@@ -118,6 +131,9 @@ async fn a_panic_answers_500_in_the_error_shape() {
         .to_bytes();
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(body["error"]["code"], "internal");
+    // The service goes on answering.
+    let res = edge.oneshot(get("/elsewhere")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
