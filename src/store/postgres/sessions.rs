@@ -158,8 +158,12 @@ impl SessionRepo for PgConn {
         .fetch_all(&mut *c)
         .await?;
         // In the order asked for, as SQLite deletes them one by one.
+        let mut first = std::collections::HashMap::with_capacity(hashes.len());
+        for (i, h) in hashes.iter().enumerate() {
+            first.entry(*h).or_insert(i);
+        }
         let mut removed = stored(rows);
-        removed.sort_by_key(|s| hashes.iter().position(|h| *h == s.hash));
+        removed.sort_by_key(|s| first.get(&s.hash).copied());
         Ok(removed)
     }
 
