@@ -15,7 +15,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # wasm-opt (npm's binaryen) and Playwright come from end2end/node_modules.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench fuzz fmt clippy clean
+.PHONY: backend-postgres help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench fuzz fmt clippy clean
 
 help:
 	@echo "make run    - install what is missing, build, serve on http://127.0.0.1:3000 (sqlite://squid.db)"
@@ -68,9 +68,27 @@ lint: deps-build
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
-# Unit tests (in src/) and integration tests (tests/) against real temporary SQLite files.
+# Unit tests (in src/) and integration tests (tests/) against real temporary SQLite files,
+# then the integration tests again on each other backend whose service runs here (a
+# database per test). A missing service is skipped with the reason, or fails the run
+# when REQUIRE_SERVICES=1 (CI).
 unit:
 	cargo test --features ssr
+	@$(MAKE) --no-print-directory backend-postgres
+
+POSTGRES_HOST ?= 127.0.0.1
+POSTGRES_PORT ?= 5432
+export TEST_POSTGRES_URL ?= postgres://postgres@$(POSTGRES_HOST):$(POSTGRES_PORT)/test
+
+backend-postgres:
+	@if (exec 3<>/dev/tcp/$(POSTGRES_HOST)/$(POSTGRES_PORT)) 2>/dev/null; then \
+	  echo ">> integration tests on PostgreSQL"; \
+	  SQUID_TEST_BACKEND=postgres cargo test --features ssr --test integration; \
+	elif [ "$${REQUIRE_SERVICES:-}" = 1 ]; then \
+	  echo "PostgreSQL is not reachable at $(POSTGRES_HOST):$(POSTGRES_PORT), and REQUIRE_SERVICES=1" >&2; exit 1; \
+	else \
+	  echo ">> SKIPPED the integration tests on PostgreSQL: nothing listens on $(POSTGRES_HOST):$(POSTGRES_PORT)"; \
+	fi
 
 # Playwright in Debian's Chromium against the release build, on a fresh temporary database.
 e2e: deps-test build

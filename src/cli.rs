@@ -2,7 +2,6 @@
 
 use crate::config::Config;
 use crate::domain::{Clock, Services};
-use crate::store::sqlite::SqliteStore;
 use crate::store::Store;
 use clap::{Parser, Subcommand};
 use std::sync::Arc;
@@ -76,13 +75,13 @@ pub async fn purge(domain: &Services, clock: &Clock) -> Result<Vec<String>, Stri
 /// Opens and migrates the store named by the configuration, naming `DATABASE_URL` on
 /// failure.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
-    let db = SqliteStore::connect(&config.database_url)
+    let db = crate::store::open(&config.database_url)
         .await
         .map_err(|e| format!("DATABASE_URL: cannot open {}: {e}", config.database_url))?;
     db.migrate()
         .await
         .map_err(|e| format!("DATABASE_URL: migrations failed: {e}"))?;
-    Ok(Arc::new(db))
+    Ok(db)
 }
 
 /// Runs the command; the error is the one line to print before exiting non-zero.

@@ -107,10 +107,10 @@ impl Config {
         };
 
         let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://squid.db".to_string());
-        check_scheme("DATABASE_URL", &database_url, &["sqlite:"])?;
+        check_scheme("DATABASE_URL", &database_url, DATABASE_SCHEMES)?;
         let session_store_url = var("SESSION_STORE_URL");
         if let Some(url) = &session_store_url {
-            check_scheme("SESSION_STORE_URL", url, &["sqlite:"])?;
+            check_scheme("SESSION_STORE_URL", url, DATABASE_SCHEMES)?;
             if url != &database_url {
                 return Err(bad(
                     "SESSION_STORE_URL",
@@ -190,24 +190,24 @@ impl Config {
     }
 }
 
+/// The engines `DATABASE_URL` can name.
+const DATABASE_SCHEMES: &[&str] = &["sqlite:", "postgres://", "postgresql://"];
+
 fn check_scheme(var: &'static str, url: &str, allowed: &[&str]) -> Result<(), ConfigError> {
     if allowed.iter().any(|scheme| url.starts_with(scheme)) {
         Ok(())
-    } else if url.starts_with("postgres://")
-        || url.starts_with("postgresql://")
-        || url.starts_with("redis://")
-    {
+    } else if url.starts_with("redis://") {
         Err(bad(
             var,
             format!(
-                "\"{}\" is not supported by this build yet; use sqlite://PATH",
+                "\"{}\" is not supported by this build yet; use sqlite://PATH or postgres://…",
                 scheme_of(url)
             ),
         ))
     } else {
         Err(bad(
             var,
-            format!("unknown scheme in \"{url}\"; use sqlite://PATH"),
+            format!("unknown scheme in \"{url}\"; use sqlite://PATH or postgres://…"),
         ))
     }
 }

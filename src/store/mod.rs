@@ -1,7 +1,10 @@
 //! Storage: the seam between the rules and the engines. Everything here is *what* can be
 //! stored and read, per area, with no rule about *when*; the rules that decide live in
 //! `domain`, which reaches storage only through these traits. An engine fills them all:
-//! [`sqlite`] today (one file, the default).
+//! [`sqlite`] (one file, the default) or [`postgres`] (one database shared by several
+//! instances); [`open`] picks one by its URL. Both keep the same promises, down to the
+//! order of lists and what a call returns, so the domain and its tests cannot tell them
+//! apart.
 //!
 //! - [`Store`] is an engine's handle. [`Store::begin`] opens a transaction for a use case:
 //!   what it does through the [`Conn`] takes effect at [`Conn::commit`], or not at all (a
@@ -15,14 +18,22 @@
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
 //!
+//! The use cases take no locks of their own: where a rule needs nothing to get in between
+//! a read and a write (a count before an insert, the set of a user's sessions before some
+//! are ended), the engine keeps it. SQLite does so by running one write transaction at a
+//! time; PostgreSQL runs them side by side, so there each such operation takes a lock held
+//! to the commit (see [`postgres`]).
+//!
 //! While a use case holds a transaction it must not ask the store for anything else: on
 //! SQLite the transaction holds the one writer connection, and a second request for it
-//! would wait for itself.
+//! would wait for itself; on PostgreSQL the second statement could wait for a lock the
+//! transaction holds, which nothing would release.
 
 pub mod accounts;
 pub mod audit;
 pub mod consent;
 pub mod history;
+pub mod postgres;
 pub mod privacy;
 pub mod retention;
 pub mod sessions;
@@ -62,6 +73,12 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError(Box::new(e))
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// An engine's handle, shared by every request.
@@ -75,6 +92,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// A cheap round trip, for the health check.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Applies every migration not yet applied (safe when several instances start at once).
+    async fn migrate(&self) -> StoreResult<()>;
+
+    /// Closes the engine's connections; later calls fail (a restart, an outage in tests).
+    async fn close(&self);
+}
+
+/// Opens the engine a `DATABASE_URL` names: `sqlite:…` or `postgres://…`/`postgresql://…`.
+pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(std::sync::Arc::new(postgres::PgStore::connect(url).await?))
+    } else {
+        Ok(std::sync::Arc::new(
+            sqlite::SqliteStore::connect(url).await?,
+        ))
+    }
 }
 
 /// What a use case works through: every area's operations, in a transaction or not.

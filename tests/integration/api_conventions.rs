@@ -19,7 +19,7 @@ async fn health_reports_every_part() {
 #[tokio::test]
 async fn health_is_503_and_degraded_when_the_database_is_gone() {
     let app = TestApp::new().await;
-    app.db().primary.close().await;
+    app.store().close().await;
     let res = app.client().get("/api/health").await;
     assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.json()["status"], "degraded");

@@ -229,7 +229,7 @@ async fn a_request_in_flight_at_sign_out_does_not_bring_the_session_back() {
 
     assert!(store.load(&id).await.unwrap().is_none());
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(rows, 0);

@@ -9,19 +9,10 @@ use sqlx::Row;
 use squid::domain::sessions::NewSession;
 use squid::domain::tracking::Label;
 use squid::domain::{AuditEvent, AuditKind, Origin};
-use squid::store::Store;
 
-/// Every table's every row, each as the text of all its columns (`quote()`: blobs as
-/// hex), with the table's name.
+/// Every table's every row, as text (blobs as hex), with the table's name.
 async fn every_row(app: &TestApp) -> Vec<(String, String)> {
-    let db = &app.db().primary;
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table'
-           AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
-    )
-    .fetch_all(db)
-    .await
-    .unwrap();
+    let (tables, rows) = crate::backend::every_row(app.sql()).await;
     for must in [
         "audit",
         "consents",
@@ -33,28 +24,6 @@ async fn every_row(app: &TestApp) -> Vec<(String, String)> {
         "users",
     ] {
         assert!(tables.iter().any(|t| t == must), "{must} is scanned");
-    }
-    let mut rows = vec![];
-    for table in tables {
-        let columns: Vec<String> = sqlx::query(&format!("PRAGMA table_info({table})"))
-            .fetch_all(db)
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get::<String, _>(1))
-            .collect();
-        let concat = columns
-            .iter()
-            .map(|c| format!("quote({c})"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        for text in sqlx::query_scalar::<_, String>(&format!("SELECT {concat} FROM {table}"))
-            .fetch_all(db)
-            .await
-            .unwrap()
-        {
-            rows.push((table.clone(), text));
-        }
     }
     rows
 }
@@ -200,7 +169,7 @@ async fn erasure_leaves_no_row_of_the_user_in_any_table() {
     let anonymous: Vec<(String, Option<String>, Option<String>)> = sqlx::query(
         "SELECT type, ip, user_agent FROM audit WHERE user_id IS NULL AND session_id IS NULL AND details IS NULL",
     )
-    .fetch_all(&app.db().primary)
+    .fetch_all(app.sql())
     .await
     .unwrap()
     .iter()
@@ -252,7 +221,7 @@ async fn delete_account_is_the_same_erasure() {
         .await;
     assert_eq!(res.status, StatusCode::NO_CONTENT, "{}", res.text());
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.db().primary)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(users, 0);
@@ -285,7 +254,7 @@ async fn requests_in_flight_cannot_write_rows_of_an_erased_account() {
         auth_at: Some(now),
         ..NewSession::default()
     };
-    let mut tx = app.db().begin().await.unwrap();
+    let mut tx = app.store().begin().await.unwrap();
     assert!(domain
         .sessions
         .start(&mut *tx, new.clone(), now)
@@ -321,7 +290,7 @@ async fn requests_in_flight_cannot_write_rows_of_an_erased_account() {
     let kept: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit WHERE type = 'preferences_changed' AND user_id IS NULL",
     )
-    .fetch_one(&app.db().primary)
+    .fetch_one(app.sql())
     .await
     .unwrap();
     assert_eq!(kept, 1);

@@ -9,13 +9,14 @@ use serde_json::Value;
 use squid::config::Config;
 use squid::domain::sessions::{LiveSession, NewSession};
 use squid::domain::{Clock, EndReason, Services};
-use squid::store::sqlite::SqliteStore;
 use squid::store::Store;
 use squid::web::{router, AppState};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tempfile::TempDir;
+
+use crate::backend::TestDb;
 use tower::ServiceExt;
 
 pub const UA: &str = "squid-tests/1.0";
@@ -25,8 +26,11 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     pub dir: TempDir,
-    /// The SQLite store behind the state, for looking at the rows themselves.
-    db: SqliteStore,
+    store: Arc<dyn Store>,
+    /// Another pool on the same database, for looking at the rows themselves.
+    sql: sqlx::AnyPool,
+    /// Last: the database outlives the pools on it.
+    db: TestDb,
 }
 
 impl TestApp {
@@ -43,18 +47,26 @@ impl TestApp {
     /// The server restarted over the same database (and cookie key), with other
     /// environment variables: clients keep their cookies and sessions.
     pub async fn restart(self, vars: &[(&str, &str)]) -> TestApp {
-        let TestApp { dir, db, .. } = self;
-        db.close().await;
-        TestApp::in_dir(dir, vars).await
+        let TestApp {
+            dir, db, store, sql, ..
+        } = self;
+        store.close().await;
+        sql.close().await;
+        TestApp::on(dir, db, vars).await
     }
 
     async fn in_dir(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
+        let db = TestDb::create(dir.path()).await;
+        TestApp::on(dir, db, vars).await
+    }
+
+    async fn on(dir: TempDir, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
         // The server's log, shown with a failing test's output (`RUST_LOG` as for the server).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
-        let url = format!("sqlite://{}", dir.path().join("squid.db").display());
+        let url = db.url.clone();
         let mut env: HashMap<String, String> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -62,18 +74,24 @@ impl TestApp {
         env.insert("DATABASE_URL".into(), url.clone());
         let config =
             Config::from_lookup(|k| env.get(k).cloned()).expect("valid test configuration");
+        if let Some(key) = &db.cookie_key {
+            // No file beside a PostgreSQL database for the development key: one per test.
+            env.entry("COOKIE_KEY".into()).or_insert_with(|| key.clone());
+        }
         let key = squid::web::cookies::load_key(&config.cookie_key).expect("cookie key");
-        let db = SqliteStore::connect(&url).await.expect("open database");
-        db.migrate().await.expect("migrate");
+        let store = squid::store::open(&url).await.expect("open database");
+        store.migrate().await.expect("migrate");
         let options = leptos::prelude::LeptosOptions::builder()
             .output_name("squid")
             .site_root("target/site")
             .build();
-        let state = AppState::new(config, Arc::new(db.clone()), key, options, Clock::default());
+        let state = AppState::new(config, store.clone(), key, options, Clock::default());
         TestApp {
             router: router(state.clone()),
             state,
             dir,
+            sql: db.pool().await,
+            store,
             db,
         }
     }
@@ -87,9 +105,16 @@ impl TestApp {
         }
     }
 
-    pub fn db(&self) -> &SqliteStore {
-        &self.db
+    /// The store behind the server.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
+
+    /// A pool of its own on the server's database (SQL both engines read: `$1`…).
+    pub fn sql(&self) -> &sqlx::AnyPool {
+        &self.sql
+    }
+
 
     /// Every use case, as the server runs them.
     pub fn domain(&self) -> &Services {
@@ -103,7 +128,7 @@ impl TestApp {
 
     /// Starts a session straight in the domain, as a request would, at `at`.
     pub async fn start_session(&self, new: NewSession, at: i64) -> LiveSession {
-        let mut tx = self.db.begin().await.expect("begin");
+        let mut tx = self.store.begin().await.expect("begin");
         let live = self.domain().sessions.start(&mut *tx, new, at).await;
         tx.commit().await.expect("commit");
         live.expect("a session")
@@ -111,7 +136,7 @@ impl TestApp {
 
     /// Ends a session straight in the domain at `at`.
     pub async fn end_session(&self, live: &LiveSession, reason: EndReason, at: i64) {
-        let mut tx = self.db.begin().await.expect("begin");
+        let mut tx = self.store.begin().await.expect("begin");
         let hashes = [live.token.hash()];
         let ended = self
             .domain()

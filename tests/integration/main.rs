@@ -1,9 +1,11 @@
-//! Integration tests: the real router, the real session store and a real SQLite file in a
-//! temporary directory. Nothing is mocked. Time moves by the server's own clock
+//! Integration tests: the real router, the real session store and a real database (a
+//! SQLite file in a temporary directory, or a PostgreSQL database of its own: see
+//! `backend`). Nothing is mocked. Time moves by the server's own clock
 //! (`TestApp::advance`), never by sleeping.
 //!
 //! One test binary (with modules) rather than one per file: linking is the slow part.
 
+mod backend;
 mod harness;
 
 mod api_conventions;

@@ -86,7 +86,7 @@ async fn seed_aged_data(app: &TestApp, days: i64, slack: i64) -> Aged {
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
     sqlx::query_scalar(sql)
-        .fetch_one(&app.db().primary)
+        .fetch_one(app.sql())
         .await
         .unwrap()
 }
@@ -112,7 +112,7 @@ async fn retention_deletes_exactly_what_is_old() {
         0
     );
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM events ORDER BY at, id")
-        .fetch_all(&app.db().primary)
+        .fetch_all(app.sql())
         .await
         .unwrap();
     assert_eq!(names, ["edge", "new", "new action"]);

@@ -6,7 +6,6 @@ use serde_json::Value;
 use sqlx::Row;
 use squid::domain::sessions::{NewSession, Token};
 use squid::domain::EndReason;
-use squid::store::sqlite::SqliteStore;
 use squid::web::session_store::CookieCarrier;
 use std::time::Duration;
 use tower_sessions::session::Id;
@@ -54,7 +53,7 @@ async fn the_token_is_128_random_bits_and_only_its_hash_is_stored() {
     let raw = id.0.to_le_bytes();
 
     let row = sqlx::query("SELECT token_hash, public_id FROM sessions")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     let stored: Vec<u8> = row.get(0);
@@ -66,7 +65,15 @@ async fn the_token_is_128_random_bits_and_only_its_hash_is_stored() {
         "the raw token is not stored"
     );
 
-    // Nowhere in the database file does the cookie value appear.
+    // Nowhere in the stored rows does the cookie value appear...
+    let raw_hex: String = raw.iter().map(|b| format!("{b:02X}")).collect();
+    for (table, row) in crate::backend::every_row(app.sql()).await.1 {
+        assert!(!row.contains(&token) && !row.contains(&raw_hex), "{table}: {row}");
+    }
+    // ...nor, on SQLite, anywhere in the database's files.
+    if crate::backend::engine() != crate::backend::Engine::Sqlite {
+        return;
+    }
     let bytes = std::fs::read(app.dir.path().join("squid.db")).unwrap();
     let wal = std::fs::read(app.dir.path().join("squid.db-wal")).unwrap_or_default();
     for haystack in [&bytes, &wal] {
@@ -113,7 +120,7 @@ async fn a_token_the_server_did_not_issue_is_not_adopted_and_its_cookie_is_expir
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         sqlx::query("SELECT 1 FROM sessions")
-            .fetch_all(&app.db().reports)
+            .fetch_all(app.sql())
             .await
             .unwrap()
             .len(),
@@ -138,7 +145,7 @@ async fn delete_ends_the_session_for_good() {
     c.jar.insert("squid_session".into(), token);
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     let ended: Option<String> = sqlx::query_scalar("SELECT end_reason FROM session_log")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(ended.as_deref(), Some("ended"));
@@ -187,7 +194,7 @@ async fn idle_expiry_slides_with_reads_too() {
         "idle for longer than the timeout"
     );
     let reason: Option<String> = sqlx::query_scalar("SELECT end_reason FROM session_log")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(reason.as_deref(), Some("expired"));
@@ -248,13 +255,13 @@ async fn the_sweeper_deletes_expired_rows_and_closes_their_history() {
     let swept = app.domain().sessions.sweep(app.now()).await.unwrap();
     assert_eq!(swept, 1, "only the idle one");
     let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(live, 1);
     let ended: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM session_log WHERE end_reason = 'expired'")
-            .fetch_one(&app.db().reports)
+            .fetch_one(app.sql())
             .await
             .unwrap();
     assert_eq!(ended, 1);
@@ -291,7 +298,7 @@ async fn a_request_finishing_after_the_end_does_not_resurrect_the_session() {
 
     assert!(store.load(&id).await.unwrap().is_none(), "still ended");
     let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(rows, 0);
@@ -310,7 +317,7 @@ async fn a_different_user_agent_ends_the_session_on_the_spot() {
     // The owner's session is gone too: the token is burnt.
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     let reason: Option<String> = sqlx::query_scalar("SELECT end_reason FROM session_log")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(reason.as_deref(), Some("user_agent_changed"));
@@ -324,14 +331,9 @@ async fn an_end_made_by_another_process_is_seen_within_a_second() {
     let mut c = app.client();
     c.start().await;
     assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
-    let other_process = SqliteStore::connect(&format!(
-        "sqlite://{}",
-        app.dir.path().join("squid.db").display()
-    ))
-    .await
-    .unwrap();
+    // The test's own pool is such another process.
     sqlx::query("DELETE FROM sessions")
-        .execute(&other_process.primary)
+        .execute(app.sql())
         .await
         .unwrap();
     app.advance(Duration::from_millis(1_100));

@@ -32,7 +32,7 @@ async fn register_signs_in_and_normalises_the_email() {
 
     // The hash is argon2id, never the password.
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM users")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
@@ -78,7 +78,7 @@ async fn register_rejects_bad_input_naming_the_field() {
         assert_eq!(res.error().1.as_deref(), Some(field), "{body}");
     }
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.db().reports)
+        .fetch_one(app.sql())
         .await
         .unwrap();
     assert_eq!(users, 0);

@@ -45,7 +45,7 @@ async fn five_failures_lock_the_email_for_fifteen_minutes_even_with_the_right_pa
 
     // When the oldest failure leaves the window, one attempt is free again.
     sqlx::query("UPDATE login_attempts SET at = at - 15 * 60 * 1000")
-        .execute(&app.db().primary)
+        .execute(app.sql())
         .await
         .unwrap();
     assert_eq!(
@@ -114,7 +114,7 @@ async fn stale_sign_in_attempts_are_pruned() {
     c.login("other@example.com", PW).await;
     let count = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_attempts")
-            .fetch_one(&app.db().reports)
+            .fetch_one(app.sql())
             .await
             .unwrap()
     };
@@ -163,8 +163,8 @@ async fn an_attempt_whose_check_never_ended_counts_as_a_failure_once_stale() {
         c.login("ann@example.com", "nope nope").await;
     }
     // A process that reserved the fifth attempt and died before settling it.
-    let store = app.db().clone();
-    let _never_settled = throttle::reserve(&store, "ann@example.com", app.now())
+    let store = app.store().clone();
+    let _never_settled = throttle::reserve(&*store, "ann@example.com", app.now())
         .await
         .unwrap();
     // Meanwhile it is pending: a request waits for it (5 s at most), then is refused.

@@ -76,16 +76,6 @@ impl SqliteStore {
         Ok(SqliteStore { primary, reports })
     }
 
-    /// Applies any migration not yet applied.
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.primary).await
-    }
-
-    /// Closes both pools (a restart in tests).
-    pub async fn close(&self) {
-        self.primary.close().await;
-        self.reports.close().await;
-    }
 }
 
 #[async_trait::async_trait]
@@ -103,6 +93,15 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.primary).await?;
         Ok(())
+    }
+
+    async fn migrate(&self) -> StoreResult<()> {
+        Ok(MIGRATOR.run(&self.primary).await?)
+    }
+
+    async fn close(&self) {
+        self.primary.close().await;
+        self.reports.close().await;
     }
 }
 

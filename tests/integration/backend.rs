@@ -1,0 +1,177 @@
+//! The engine a run of the suite tests: `SQUID_TEST_BACKEND` = `sqlite` (the default) or
+//! `postgres`. `make test` runs the whole suite once per engine, so every test holds on
+//! every backend.
+//!
+//! On PostgreSQL each test gets a database of its own, made from `TEST_POSTGRES_URL`
+//! (default `postgres://postgres@127.0.0.1:5432/test`) and dropped when the test's
+//! [`TestDb`] goes, so runs share the machine's server without seeing each other.
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The engine this run tests.
+pub fn engine() -> Engine {
+    match std::env::var("SQUID_TEST_BACKEND").as_deref() {
+        Err(_) | Ok("") | Ok("sqlite") => Engine::Sqlite,
+        Ok("postgres") => Engine::Postgres,
+        Ok(other) => panic!("SQUID_TEST_BACKEND is sqlite or postgres, not {other:?}"),
+    }
+}
+
+fn admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+/// One test's database: a file in the test's directory, or a PostgreSQL database of its
+/// own, dropped with this value.
+#[derive(Debug)]
+pub struct TestDb {
+    pub url: String,
+    /// A `COOKIE_KEY` for the test's server, where no key file lies beside the database.
+    pub cookie_key: Option<String>,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn create(dir: &Path) -> TestDb {
+        match engine() {
+            Engine::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.join("squid.db").display()),
+                cookie_key: None,
+                postgres_name: None,
+            },
+            Engine::Postgres => {
+                static NEXT: AtomicU64 = AtomicU64::new(0);
+                let name = format!(
+                    "squid_test_{}_{}_{:08x}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    rand::random::<u32>()
+                );
+                let admin = admin_pool().await;
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&admin)
+                    .await
+                    .expect("create the test database");
+                admin.close().await;
+                let base = admin_url();
+                let server = base.rsplit_once('/').map_or(base.as_str(), |(s, _)| s);
+                use base64::Engine as _;
+                let key: Vec<u8> = (0..64).map(|_| rand::random::<u8>()).collect();
+                TestDb {
+                    url: format!("{server}/{name}"),
+                    cookie_key: Some(base64::engine::general_purpose::STANDARD.encode(key)),
+                    postgres_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// A pool of its own on the same database, for looking at (or changing) rows as
+    /// another process would. SQL here is what both engines read: `$1` placeholders.
+    pub async fn pool(&self) -> AnyPool {
+        sqlx::any::install_default_drivers();
+        AnyPoolOptions::new()
+            .max_connections(2)
+            .connect(&self.url)
+            .await
+            .expect("open the test database")
+    }
+}
+
+async fn admin_pool() -> AnyPool {
+    sqlx::any::install_default_drivers();
+    AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin_url())
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "SQUID_TEST_BACKEND=postgres but PostgreSQL at {} cannot be reached: {e}",
+                admin_url()
+            )
+        })
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.postgres_name.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with a
+        // runtime of its own. FORCE ends the connections the server's pool still holds.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime")
+                .block_on(async move {
+                    let admin = admin_pool().await;
+                    let done = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await;
+                    admin.close().await;
+                    done.map(|_| ())
+                })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) && !std::thread::panicking() {
+            panic!("could not drop a test database: {dropped:?}");
+        }
+    }
+}
+
+/// The tables of Squid's, and every row of each as the text of all its columns (byte
+/// strings as upper-case hex, text quoted) with the table's name.
+pub async fn every_row(db: &AnyPool) -> (Vec<String>, Vec<(String, String)>) {
+    let (tables_sql, columns_sql) = match engine() {
+        Engine::Sqlite => (
+            "SELECT name FROM sqlite_master WHERE type = 'table'
+               AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%' ORDER BY name",
+            "SELECT name, type FROM pragma_table_info($1)",
+        ),
+        Engine::Postgres => (
+            "SELECT table_name::text FROM information_schema.tables
+              WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%' ORDER BY 1",
+            "SELECT column_name::text, data_type::text FROM information_schema.columns
+              WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
+        ),
+    };
+    let tables: Vec<String> = sqlx::query_scalar(tables_sql).fetch_all(db).await.unwrap();
+    let mut rows = vec![];
+    for table in &tables {
+        let columns: Vec<(String, String)> = sqlx::query(columns_sql)
+            .bind(table)
+            .fetch_all(db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        let shown = |(name, kind): &(String, String)| match engine() {
+            Engine::Sqlite => format!("quote({name})"),
+            Engine::Postgres if kind == "bytea" => {
+                format!("coalesce('X''' || upper(encode({name}, 'hex')) || '''', 'NULL')")
+            }
+            Engine::Postgres => format!("quote_nullable({name}::text)"),
+        };
+        let concat = columns.iter().map(shown).collect::<Vec<_>>().join(" || '|' || ");
+        for text in sqlx::query_scalar::<_, String>(&format!("SELECT {concat} FROM {table}"))
+            .fetch_all(db)
+            .await
+            .unwrap()
+        {
+            rows.push((table.clone(), text));
+        }
+    }
+    (tables, rows)
+}
