@@ -17,7 +17,7 @@
 //! web/api/    JSON routes, one router per resource        ├→ web (Ctx, apply) → domain → store
 //! web/        Ctx, middleware, cookies, guard             ─┘
 //! domain/     use cases and rules; no HTTP, no Leptos
-//! store/      the seam (one trait per area) and its engines (store::sqlite)
+//! store/      the seam (one trait per area) and its engines (sqlite, postgres)
 //! ```
 //!
 //! Shared by server and browser:
@@ -47,8 +47,10 @@
 //!   transaction and reports what it did (`domain::Happened`).
 //! - `store`: one trait per area (`SessionRepo`, `HistoryRepo`, `AccountRepo`,
 //!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`), reached through a
-//!   `Store` that opens transactions; `store::sqlite` fills them over one file. The schema,
-//!   triggers included, is in `migrations/`.
+//!   `Store` that opens transactions; `store::sqlite` fills them over one file,
+//!   `store::postgres` over a PostgreSQL database several instances can share, and
+//!   `store::open` picks one by `DATABASE_URL`. The schema, triggers included, is in
+//!   `migrations/sqlite` and `migrations/postgres`, one to one.
 //! - `web`: axum: `web::ctx` (the typed request context and the one place a use case's
 //!   report becomes cookies), `web::api` (one router per resource, `web::api::extract`
 //!   for typed bodies), `web::visitor` (the middleware that resolves the visitor and

@@ -85,11 +85,7 @@ async fn security_events_are_audited_newest_first_without_tokens() {
         types(&again.get("/api/audit?perPage=1&page=2").await.json()),
         ["logout"]
     );
-    let bytes = std::fs::read(app.dir.path().join("squid.db")).unwrap();
-    let wal = std::fs::read(app.dir.path().join("squid.db-wal")).unwrap_or_default();
-    for haystack in [&bytes, &wal] {
-        assert!(!haystack.windows(token.len()).any(|w| w == token.as_bytes()));
-    }
+    crate::backend::assert_not_stored(app.sql(), app.dir.path(), &[token.as_bytes()]).await;
 
     // Guests have no audit of their own.
     let res = app.client().get("/api/audit").await;

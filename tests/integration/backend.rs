@@ -164,7 +164,11 @@ pub async fn every_row(db: &AnyPool) -> (Vec<String>, Vec<(String, String)>) {
             }
             Engine::Postgres => format!("quote_nullable({name}::text)"),
         };
-        let concat = columns.iter().map(shown).collect::<Vec<_>>().join(" || '|' || ");
+        let concat = columns
+            .iter()
+            .map(shown)
+            .collect::<Vec<_>>()
+            .join(" || '|' || ");
         for text in sqlx::query_scalar::<_, String>(&format!("SELECT {concat} FROM {table}"))
             .fetch_all(db)
             .await
@@ -174,4 +178,32 @@ pub async fn every_row(db: &AnyPool) -> (Vec<String>, Vec<(String, String)>) {
         }
     }
     (tables, rows)
+}
+
+/// Fails when any of `needles` is stored: in a row (as text, or as upper-case hex of its
+/// bytes) and, on SQLite, anywhere in the database's files, free pages and WAL included.
+pub async fn assert_not_stored(db: &AnyPool, dir: &Path, needles: &[&[u8]]) {
+    let hex = |b: &[u8]| b.iter().map(|b| format!("{b:02X}")).collect::<String>();
+    for (table, row) in every_row(db).await.1 {
+        for needle in needles {
+            let text = String::from_utf8_lossy(needle);
+            assert!(
+                !row.contains(text.as_ref()) && !row.contains(&hex(needle)),
+                "{table} holds {text:?}: {row}"
+            );
+        }
+    }
+    if engine() != Engine::Sqlite {
+        return;
+    }
+    for file in ["squid.db", "squid.db-wal"] {
+        let bytes = std::fs::read(dir.join(file)).unwrap_or_default();
+        for needle in needles {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == *needle),
+                "{file} holds {:?}",
+                String::from_utf8_lossy(needle)
+            );
+        }
+    }
 }

@@ -48,7 +48,11 @@ impl TestApp {
     /// environment variables: clients keep their cookies and sessions.
     pub async fn restart(self, vars: &[(&str, &str)]) -> TestApp {
         let TestApp {
-            dir, db, store, sql, ..
+            dir,
+            db,
+            store,
+            sql,
+            ..
         } = self;
         store.close().await;
         sql.close().await;
@@ -72,12 +76,13 @@ impl TestApp {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         env.insert("DATABASE_URL".into(), url.clone());
-        let config =
-            Config::from_lookup(|k| env.get(k).cloned()).expect("valid test configuration");
         if let Some(key) = &db.cookie_key {
             // No file beside a PostgreSQL database for the development key: one per test.
-            env.entry("COOKIE_KEY".into()).or_insert_with(|| key.clone());
+            env.entry("COOKIE_KEY".into())
+                .or_insert_with(|| key.clone());
         }
+        let config =
+            Config::from_lookup(|k| env.get(k).cloned()).expect("valid test configuration");
         let key = squid::web::cookies::load_key(&config.cookie_key).expect("cookie key");
         let store = squid::store::open(&url).await.expect("open database");
         store.migrate().await.expect("migrate");
@@ -114,7 +119,6 @@ impl TestApp {
     pub fn sql(&self) -> &sqlx::AnyPool {
         &self.sql
     }
-
 
     /// Every use case, as the server runs them.
     pub fn domain(&self) -> &Services {

@@ -85,10 +85,7 @@ async fn seed_aged_data(app: &TestApp, days: i64, slack: i64) -> Aged {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.sql())
-        .await
-        .unwrap()
+    sqlx::query_scalar(sql).fetch_one(app.sql()).await.unwrap()
 }
 
 #[tokio::test]

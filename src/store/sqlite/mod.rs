@@ -75,7 +75,6 @@ impl SqliteStore {
             .await?;
         Ok(SqliteStore { primary, reports })
     }
-
 }
 
 #[async_trait::async_trait]
