@@ -84,6 +84,16 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
     Ok(db)
 }
 
+/// Prints a line of a command's output. A reader that went away (`squid purge | head -1`)
+/// is not an error of the command's, which has done its work: `println!` would panic.
+fn say(line: &str) -> Result<(), String> {
+    use std::io::Write;
+    match writeln!(std::io::stdout(), "{line}") {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("stdout: {e}")),
+        _ => Ok(()),
+    }
+}
+
 /// Runs the command; the error is the one line to print before exiting non-zero.
 pub async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
@@ -91,20 +101,18 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Admin { action } => {
             let domain = Services::new(open_store(&config).await?, config.settings());
-            println!("{}", admin(&domain, &config, &action).await?);
-            Ok(())
+            say(&admin(&domain, &config, &action).await?)
         }
         Command::Purge => {
             let domain = Services::new(open_store(&config).await?, config.settings());
-            for line in purge(&domain, &clock).await? {
-                println!("{line}");
-            }
-            Ok(())
+            purge(&domain, &clock)
+                .await?
+                .iter()
+                .try_for_each(|line| say(line))
         }
         Command::Migrate => {
             open_store(&config).await?;
-            println!("migrations applied to {}", config.database_url);
-            Ok(())
+            say(&format!("migrations applied to {}", config.database_url))
         }
         Command::Serve => {
             // The database first: when it is unreachable, that is the line to print (the
