@@ -6,7 +6,7 @@
 //! session ended cannot bring it back.
 
 use super::StoreResult;
-use crate::domain::{Millis, SessionRecord, TokenHash};
+use crate::domain::{AgentHash, Millis, SessionRecord, TokenHash};
 
 /// A live session with its key.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,4 +46,50 @@ pub trait SessionRepo {
         idle_before: Millis,
         started_before: Millis,
     ) -> StoreResult<Vec<StoredSession>>;
+}
+
+/// A row of `sessions`: one definition for every SQL engine (`sqlx::FromRow` is generic
+/// over the database).
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    token_hash: Vec<u8>,
+    public_id: String,
+    user_id: Option<String>,
+    user_agent: String,
+    ua_hash: Option<Vec<u8>>,
+    ip: Option<String>,
+    started_at: Millis,
+    last_activity: Millis,
+    auth_at: Option<Millis>,
+}
+
+pub(crate) const COLUMNS: &str =
+    "token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at";
+
+impl SessionRow {
+    /// `None` for a key that is not a SHA-256 (never written by us).
+    pub(crate) fn into_stored(self) -> Option<StoredSession> {
+        Some(StoredSession {
+            hash: TokenHash(self.token_hash.as_slice().try_into().ok()?),
+            record: SessionRecord {
+                public_id: self.public_id,
+                user_id: self.user_id,
+                user_agent: self.user_agent,
+                agent_hash: self
+                    .ua_hash
+                    .and_then(|h| h.as_slice().try_into().ok())
+                    .map(AgentHash),
+                ip: self.ip,
+                started_at: self.started_at,
+                last_activity: self.last_activity,
+                auth_at: self.auth_at,
+            },
+        })
+    }
+}
+
+pub(crate) fn stored(rows: Vec<SessionRow>) -> Vec<StoredSession> {
+    rows.into_iter()
+        .filter_map(SessionRow::into_stored)
+        .collect()
 }

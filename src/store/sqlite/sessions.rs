@@ -1,53 +1,9 @@
 //! Live sessions in the `sessions` table.
 
 use super::{Pool, SqliteConn};
-use crate::domain::{AgentHash, Millis, SessionRecord, TokenHash};
+use crate::domain::{Millis, SessionRecord, TokenHash};
+use crate::store::sessions::{stored, SessionRow, COLUMNS};
 use crate::store::{SessionRepo, StoreResult, StoredSession};
-
-/// A row of `sessions`.
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    token_hash: Vec<u8>,
-    public_id: String,
-    user_id: Option<String>,
-    user_agent: String,
-    ua_hash: Option<Vec<u8>>,
-    ip: Option<String>,
-    started_at: Millis,
-    last_activity: Millis,
-    auth_at: Option<Millis>,
-}
-
-const COLUMNS: &str =
-    "token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at";
-
-impl SessionRow {
-    /// `None` for a key that is not a SHA-256 (never written by us).
-    fn into_stored(self) -> Option<StoredSession> {
-        Some(StoredSession {
-            hash: TokenHash(self.token_hash.as_slice().try_into().ok()?),
-            record: SessionRecord {
-                public_id: self.public_id,
-                user_id: self.user_id,
-                user_agent: self.user_agent,
-                agent_hash: self
-                    .ua_hash
-                    .and_then(|h| h.as_slice().try_into().ok())
-                    .map(AgentHash),
-                ip: self.ip,
-                started_at: self.started_at,
-                last_activity: self.last_activity,
-                auth_at: self.auth_at,
-            },
-        })
-    }
-}
-
-fn stored(rows: Vec<SessionRow>) -> Vec<StoredSession> {
-    rows.into_iter()
-        .filter_map(SessionRow::into_stored)
-        .collect()
-}
 
 #[async_trait::async_trait]
 impl SessionRepo for SqliteConn {
