@@ -72,16 +72,39 @@ pub async fn purge(domain: &Services, clock: &Clock) -> Result<Vec<String>, Stri
     Ok(report.lines(retention.days))
 }
 
-/// Opens and migrates the store named by the configuration, naming `DATABASE_URL` on
-/// failure.
+/// Opens and migrates the store named by the configuration, naming the variable at fault
+/// on failure.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
     let db = crate::store::open(&config.database_url)
         .await
         .map_err(|e| format!("DATABASE_URL: cannot open {}: {e}", config.database_url))?;
+    let db = match &config.session_store_url {
+        None => db,
+        Some(url) => {
+            let sessions =
+                crate::store::redis::RedisSessions::connect(url, config.settings().policy)
+                    .await
+                    .map_err(|e| {
+                        format!("SESSION_STORE_URL: cannot reach {}: {e}", redacted(url))
+                    })?;
+            Arc::new(crate::store::split::SplitStore { sql: db, sessions })
+        }
+    };
     db.migrate()
         .await
         .map_err(|e| format!("DATABASE_URL: migrations failed: {e}"))?;
     Ok(db)
+}
+
+/// A URL fit for a message: without its password.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.into()
+        }
+        _ => url.to_string(),
+    }
 }
 
 /// Prints a line of a command's output. A reader that went away (`squid purge | head -1`)

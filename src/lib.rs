@@ -17,7 +17,7 @@
 //! web/api/    JSON routes, one router per resource        ├→ web (Ctx, apply) → domain → store
 //! web/        Ctx, middleware, cookies, guard             ─┘
 //! domain/     use cases and rules; no HTTP, no Leptos
-//! store/      the seam (one trait per area) and its engines (sqlite, postgres)
+//! store/      the seam (one trait per area) and its engines (sqlite, postgres, redis)
 //! ```
 //!
 //! Shared by server and browser:
@@ -35,7 +35,8 @@
 //!
 //! Server only (`ssr`):
 //! - `config`: the environment variables of `API.md`, validated (`config::WebOrigin`:
-//!   `PUBLIC_URL` and the origin comparison of the CSRF rule).
+//!   `PUBLIC_URL` and the origin comparison of the CSRF rule; `config::parse_trusted`:
+//!   `TRUSTED_PROXIES`).
 //! - `domain`: the rules and use cases. `domain::visitor` (who is asking, resolved per
 //!   request), `domain::auth` (sign-in and out, re-authentication, password change, the
 //!   caller's own session), `domain::devices`, `domain::preferences`, `domain::tracking`
@@ -49,12 +50,15 @@
 //!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`), reached through a
 //!   `Store` that opens transactions; `store::sqlite` fills them over one file,
 //!   `store::postgres` over a PostgreSQL database several instances can share, and
-//!   `store::open` picks one by `DATABASE_URL`. The schema, triggers included, is in
+//!   `store::open` picks one by `DATABASE_URL`; `store::redis` holds the live sessions
+//!   in Redis (`SESSION_STORE_URL`), joined to either SQL engine by `store::split`
+//!   (`cli::open_store` puts them together). The schema, triggers included, is in
 //!   `migrations/sqlite` and `migrations/postgres`, one to one.
 //! - `web`: axum: `web::ctx` (the typed request context and the one place a use case's
 //!   report becomes cookies), `web::api` (one router per resource, `web::api::extract`
 //!   for typed bodies), `web::visitor` (the middleware that resolves the visitor and
-//!   records page views), `web::guard` (CSRF, cache and security headers, the CSP),
+//!   records page views), `web::forwarded` (the client's address behind
+//!   `TRUSTED_PROXIES`), `web::guard` (CSRF, cache and security headers, the CSP),
 //!   `web::session_store` (tower-sessions as the cookie's carrier), `web::cookies`,
 //!   `web::server_fns` (server functions answer malformed input as the routes do),
 //!   `web::conn` (the accept loop: timeouts, graceful shutdown, keep-alive after refusals;

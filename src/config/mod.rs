@@ -1,9 +1,11 @@
 //! Configuration from the environment, exactly as `API.md` lists it. Every bad value stops
 //! the server with one line naming the variable ([`ConfigError`]).
 
+mod proxies;
 mod public_url;
 
 use base64::Engine;
+pub use proxies::parse_trusted;
 pub use public_url::WebOrigin;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -55,7 +57,7 @@ pub enum CookieKeySource {
 pub struct Config {
     pub site_addr: SocketAddr,
     pub database_url: String,
-    /// `None`: sessions live in the database above.
+    /// The Redis that holds the sessions; `None`: they live in the database above.
     pub session_store_url: Option<String>,
     pub production: bool,
     pub cookie_key: CookieKeySource,
@@ -69,6 +71,8 @@ pub struct Config {
     pub consent_policy_version: String,
     /// `PUBLIC_URL`'s origin; `None`: each request's own scheme and `Host`.
     pub public_origin: Option<WebOrigin>,
+    /// `TRUSTED_PROXIES`: the balancers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -108,16 +112,7 @@ impl Config {
 
         let database_url = var("DATABASE_URL").unwrap_or_else(|| "sqlite://squid.db".to_string());
         check_scheme("DATABASE_URL", &database_url, DATABASE_SCHEMES)?;
-        let session_store_url = var("SESSION_STORE_URL");
-        if let Some(url) = &session_store_url {
-            check_scheme("SESSION_STORE_URL", url, DATABASE_SCHEMES)?;
-            if url != &database_url {
-                return Err(bad(
-                    "SESSION_STORE_URL",
-                    "a separate session store is not supported yet; leave it unset to keep sessions in DATABASE_URL",
-                ));
-            }
-        }
+        let session_store_url = session_store(var("SESSION_STORE_URL"), &database_url)?;
 
         let cookie_key = match var("COOKIE_KEY") {
             Some(v) => CookieKeySource::Given(decode_key(&v)?),
@@ -153,6 +148,8 @@ impl Config {
             public_origin: var("PUBLIC_URL")
                 .map(|v| WebOrigin::from_public_url(&v))
                 .transpose()?,
+            trusted_proxies: parse_trusted(&var("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| bad("TRUSTED_PROXIES", e))?,
         })
     }
 
@@ -196,11 +193,11 @@ const DATABASE_SCHEMES: &[&str] = &["sqlite:", "postgres://", "postgresql://"];
 fn check_scheme(var: &'static str, url: &str, allowed: &[&str]) -> Result<(), ConfigError> {
     if allowed.iter().any(|scheme| url.starts_with(scheme)) {
         Ok(())
-    } else if url.starts_with("redis://") {
+    } else if url.starts_with("redis://") || url.starts_with("rediss://") {
         Err(bad(
             var,
             format!(
-                "\"{}\" is not supported by this build yet; use sqlite://PATH or postgres://…",
+                "\"{}\" can hold sessions only: set SESSION_STORE_URL to it and DATABASE_URL to sqlite://PATH or postgres://…",
                 scheme_of(url)
             ),
         ))
@@ -210,6 +207,28 @@ fn check_scheme(var: &'static str, url: &str, allowed: &[&str]) -> Result<(), Co
             format!("unknown scheme in \"{url}\"; use sqlite://PATH or postgres://…"),
         ))
     }
+}
+
+/// `SESSION_STORE_URL`: a Redis, or the database itself (the same as unset).
+fn session_store(url: Option<String>, database_url: &str) -> Result<Option<String>, ConfigError> {
+    const VAR: &str = "SESSION_STORE_URL";
+    let Some(url) = url else { return Ok(None) };
+    if url == database_url {
+        return Ok(None);
+    }
+    if url.starts_with("redis://") || url.starts_with("rediss://") {
+        return match url::Url::parse(&url) {
+            Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(Some(url)),
+            _ => Err(bad(
+                VAR,
+                format!("\"{url}\" is not a Redis URL like redis://HOST:PORT/DB"),
+            )),
+        };
+    }
+    Err(bad(
+        VAR,
+        "sessions live in DATABASE_URL (leave this unset) or in Redis (redis://HOST:PORT/DB)",
+    ))
 }
 
 fn scheme_of(url: &str) -> &str {
@@ -331,6 +350,12 @@ mod tests {
             (vec![("DATA_RETENTION_DAYS", "0")], "DATA_RETENTION_DAYS"),
             (vec![("REAUTH_WINDOW_SECS", "1.5")], "REAUTH_WINDOW_SECS"),
             (vec![("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
+            (vec![("DATABASE_URL", "redis://x")], "DATABASE_URL"),
+            (
+                vec![("SESSION_STORE_URL", "postgres://x/y")],
+                "SESSION_STORE_URL",
+            ),
+            (vec![("SESSION_STORE_URL", "redis://")], "SESSION_STORE_URL"),
             (vec![("LEPTOS_SITE_ADDR", "nowhere")], "LEPTOS_SITE_ADDR"),
             (vec![("APP_ENV", "staging")], "APP_ENV"),
             (vec![("COOKIE_KEY", "c2hvcnQ=")], "COOKIE_KEY"),
@@ -340,6 +365,7 @@ mod tests {
                 "CONSENT_POLICY_VERSION",
             ),
             (vec![("PUBLIC_URL", "squid.example.com")], "PUBLIC_URL"),
+            (vec![("TRUSTED_PROXIES", "10.0.0.0/33")], "TRUSTED_PROXIES"),
             (vec![("PUBLIC_URL", "https://x.example/app")], "PUBLIC_URL"),
         ] {
             let err = load(&pairs).unwrap_err();
@@ -360,6 +386,21 @@ mod tests {
         assert_eq!(c.cookie_key, CookieKeySource::Given(vec![9u8; 64]));
         assert_eq!(c.session_cookie_name(), "__Host-squid_session");
         assert_eq!(c.prefs_cookie_name(), "__Host-squid_prefs");
+    }
+
+    #[test]
+    fn sessions_live_in_the_database_or_in_redis() {
+        let c = load(&[
+            ("DATABASE_URL", "sqlite://a.db"),
+            ("SESSION_STORE_URL", "sqlite://a.db"),
+        ])
+        .unwrap();
+        assert_eq!(c.session_store_url, None);
+        let c = load(&[("SESSION_STORE_URL", "redis://127.0.0.1:6379/0")]).unwrap();
+        assert_eq!(
+            c.session_store_url.as_deref(),
+            Some("redis://127.0.0.1:6379/0")
+        );
     }
 
     #[test]

@@ -2,9 +2,10 @@
 //! stored and read, per area, with no rule about *when*; the rules that decide live in
 //! `domain`, which reaches storage only through these traits. An engine fills them all:
 //! [`sqlite`] (one file, the default) or [`postgres`] (one database shared by several
-//! instances); [`open`] picks one by its URL. Both keep the same promises, down to the
-//! order of lists and what a call returns, so the domain and its tests cannot tell them
-//! apart.
+//! instances); [`open`] picks one by its URL. [`redis`] can hold the live sessions instead
+//! ([`SessionRepo`] only), beside either: [`split`] joins the two into one [`Store`]. All
+//! keep the same promises, down to the order of lists and what a call returns, so the
+//! domain and its tests cannot tell them apart.
 //!
 //! - [`Store`] is an engine's handle. [`Store::begin`] opens a transaction for a use case:
 //!   what it does through the [`Conn`] takes effect at [`Conn::commit`], or not at all (a
@@ -22,7 +23,8 @@
 //! a read and a write (a count before an insert, the set of a user's sessions before some
 //! are ended), the engine keeps it. SQLite does so by running one write transaction at a
 //! time; PostgreSQL runs them side by side, so there each such operation takes a lock held
-//! to the commit (see [`postgres`]).
+//! to the commit (see [`postgres`]). With the sessions in Redis, the SQL transaction takes
+//! the same hold on the user ([`Conn::hold_user`]) before Redis is asked.
 //!
 //! While a use case holds a transaction it must not ask the store for anything else: on
 //! SQLite the transaction holds the one writer connection, and a second request for it
@@ -35,8 +37,10 @@ pub mod consent;
 pub mod history;
 pub mod postgres;
 pub mod privacy;
+pub mod redis;
 pub mod retention;
 pub mod sessions;
+pub mod split;
 pub mod sqlite;
 
 pub use accounts::{
@@ -90,8 +94,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The same operations, each taking effect on its own.
     fn conn(&self) -> Box<dyn Conn>;
 
-    /// A cheap round trip, for the health check.
+    /// A cheap round trip to the database, for the health check.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// The same for where sessions live (the database itself, unless they are in Redis).
+    async fn ping_sessions(&self) -> StoreResult<()> {
+        self.ping().await
+    }
+
+    /// Whether other processes may change what this store holds at any moment (several
+    /// instances on one PostgreSQL or Redis), so that nothing read from it may be trusted
+    /// beyond the request that read it. A SQLite file belongs to one server process.
+    fn shared(&self) -> bool;
 
     /// Applies every migration not yet applied (safe when several instances start at once).
     async fn migrate(&self) -> StoreResult<()>;
@@ -125,4 +139,9 @@ pub trait Conn:
 {
     /// Makes the transaction's changes durable (nothing to do outside one).
     async fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// Holds the user's set of live sessions until the transaction ends, as adding a session
+    /// for the user or reading the set in a transaction does: for a session store beside
+    /// the database ([`split`]). Nothing outside a transaction.
+    async fn hold_user(&mut self, user_id: &str) -> StoreResult<()>;
 }

@@ -6,6 +6,7 @@
 //!   the one place a use case's outcome becomes cookies.
 //! - [`api`]: the JSON routes, one router per resource.
 //! - [`visitor`]: the middleware that resolves who is asking, and records page views.
+//! - [`forwarded`]: the client's address behind the balancers of `TRUSTED_PROXIES`.
 //! - [`guard`]: CSRF, cache and security headers, the Content-Security-Policy.
 //! - [`session_store`]: tower-sessions as the carrier of the session cookie.
 //! - [`cookies`]: the signed preferences cookie.
@@ -16,6 +17,7 @@ pub mod api;
 pub mod conn;
 pub mod cookies;
 pub mod ctx;
+pub mod forwarded;
 pub mod guard;
 pub mod server_fns;
 pub mod session_store;

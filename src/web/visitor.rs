@@ -35,10 +35,10 @@ pub async fn visitor(
         user_agent: headers
             .get(header::USER_AGENT)
             .map(|v| v.as_bytes().to_vec()),
-        ip: req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string()),
+        ip: req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| {
+            super::forwarded::client_ip(c.0.ip(), headers, &state.config.trusted_proxies)
+                .to_string()
+        }),
         cookie_prefs: cookies::read_prefs(
             headers,
             &state.cookie_key,

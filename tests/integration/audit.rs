@@ -85,7 +85,7 @@ async fn security_events_are_audited_newest_first_without_tokens() {
         types(&again.get("/api/audit?perPage=1&page=2").await.json()),
         ["logout"]
     );
-    crate::backend::assert_not_stored(app.sql(), app.dir.path(), &[token.as_bytes()]).await;
+    app.assert_not_stored(&[token.as_bytes()]).await;
 
     // Guests have no audit of their own.
     let res = app.client().get("/api/audit").await;

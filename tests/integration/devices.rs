@@ -228,15 +228,30 @@ async fn a_request_in_flight_at_sign_out_does_not_bring_the_session_back() {
     store.save(&loaded).await.unwrap();
 
     assert!(store.load(&id).await.unwrap().is_none());
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(app.sql())
-        .await
-        .unwrap();
-    assert_eq!(rows, 0);
+    assert_eq!(app.live_sessions().await.len(), 0);
     let mut replay = app.client();
     replay.jar.insert("squid_session".into(), token);
     assert_eq!(
         replay.get("/api/auth/me").await.status,
         StatusCode::UNAUTHORIZED
     );
+}
+
+/// The cap holds when sign-ins race, on every backend (on four threads: with PostgreSQL and
+/// Redis they truly run side by side). Sign-ins of one email queue on the throttle's
+/// reservation, and each trims the user's set under a hold on the user.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_sign_ins_never_leave_more_sessions_than_the_cap() {
+    let app = TestApp::with_env(&[("MAX_SESSIONS_PER_USER", "3")]).await;
+    app.client().register("ann@example.com", PW).await;
+    let logins = (0..20).map(|i| {
+        let mut c = app.client();
+        c.user_agent = format!("device-{i}");
+        tokio::spawn(async move { c.login("ann@example.com", PW).await.status })
+    });
+    for l in logins.collect::<Vec<_>>() {
+        assert_eq!(l.await.unwrap(), StatusCode::OK);
+    }
+    let live = app.live_sessions().await;
+    assert_eq!(live.len(), 3, "{live:?}");
 }

@@ -12,7 +12,7 @@ use squid::domain::{AuditEvent, AuditKind, Origin};
 
 /// Every table's every row, as text (blobs as hex), with the table's name.
 async fn every_row(app: &TestApp) -> Vec<(String, String)> {
-    let (tables, rows) = crate::backend::every_row(app.sql()).await;
+    let (tables, rows) = app.every_row().await;
     for must in [
         "audit",
         "consents",

@@ -76,6 +76,10 @@ impl TestApp {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         env.insert("DATABASE_URL".into(), url.clone());
+        if let Some(redis) = &db.redis {
+            env.entry("SESSION_STORE_URL".into())
+                .or_insert_with(|| redis.url.clone());
+        }
         if let Some(key) = &db.cookie_key {
             // No file beside a PostgreSQL database for the development key: one per test.
             env.entry("COOKIE_KEY".into())
@@ -84,8 +88,9 @@ impl TestApp {
         let config =
             Config::from_lookup(|k| env.get(k).cloned()).expect("valid test configuration");
         let key = squid::web::cookies::load_key(&config.cookie_key).expect("cookie key");
-        let store = squid::store::open(&url).await.expect("open database");
-        store.migrate().await.expect("migrate");
+        let store = squid::cli::open_store(&config)
+            .await
+            .expect("open and migrate the store");
         let options = leptos::prelude::LeptosOptions::builder()
             .output_name("squid")
             .site_root("target/site")
@@ -113,6 +118,63 @@ impl TestApp {
     /// The store behind the server.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Every row of every table, and every Redis key of the test (see `backend::every_row`).
+    pub async fn every_row(&self) -> (Vec<String>, Vec<(String, String)>) {
+        crate::backend::every_row(&self.db, &self.sql).await
+    }
+
+    /// Fails when any of `needles` is stored anywhere (see `backend::assert_not_stored`).
+    pub async fn assert_not_stored(&self, needles: &[&[u8]]) {
+        crate::backend::assert_not_stored(&self.db, &self.sql, self.dir.path(), needles).await
+    }
+
+    /// The live sessions where they are stored: each one's key (its token's SHA-256, in
+    /// lower-case hex) and public id.
+    pub async fn live_sessions(&self) -> Vec<(String, String)> {
+        if let Some(redis) = &self.db.redis {
+            return redis.live().await;
+        }
+        use sqlx::Row;
+        sqlx::query("SELECT token_hash, public_id FROM sessions")
+            .fetch_all(&self.sql)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let hash: Vec<u8> = r.get(0);
+                (hash.iter().map(|b| format!("{b:02x}")).collect(), r.get(1))
+            })
+            .collect()
+    }
+
+    /// The test's share of Redis, when the sessions are there.
+    pub fn redis(&self) -> Option<&crate::backend::TestRedis> {
+        self.db.redis.as_ref()
+    }
+
+    /// Deletes every live session behind the server's back, as another process could.
+    pub async fn delete_live_sessions(&self) {
+        match &self.db.redis {
+            Some(redis) => {
+                let mut c = redis.conn().await;
+                for (hex, _) in redis.live().await {
+                    let _: i64 = redis::cmd("DEL")
+                        .arg(format!("{}rec:{hex}", redis.prefix))
+                        .arg(format!("{}end:{hex}", redis.prefix))
+                        .query_async(&mut c)
+                        .await
+                        .unwrap();
+                }
+            }
+            None => {
+                sqlx::query("DELETE FROM sessions")
+                    .execute(&self.sql)
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     /// A pool of its own on the server's database (SQL both engines read: `$1`…).
@@ -159,7 +221,9 @@ impl TestApp {
 /// One browser-like client with its own cookies.
 #[derive(Clone)]
 pub struct Client {
-    router: Router,
+    /// Where requests go: the app in-process, or a server over the network
+    /// (`instances::remote`).
+    pub router: Router,
     pub jar: HashMap<String, String>,
     pub user_agent: String,
     /// Headers added to every request (e.g. Accept-Language).
@@ -212,6 +276,16 @@ impl Res {
 }
 
 impl Client {
+    /// A client of whatever `router` answers (a real server, through `instances::remote`).
+    pub fn on(router: Router) -> Client {
+        Client {
+            router,
+            jar: HashMap::new(),
+            user_agent: UA.to_string(),
+            extra: vec![],
+        }
+    }
+
     /// Points this client (its cookies kept) at another server, e.g. after a restart.
     pub fn attach(&mut self, app: &TestApp) {
         self.router = app.router.clone();

@@ -3,7 +3,6 @@
 use crate::harness::TestApp;
 use axum::http::StatusCode;
 use serde_json::Value;
-use sqlx::Row;
 use squid::domain::sessions::{NewSession, Token};
 use squid::domain::EndReason;
 use squid::web::session_store::CookieCarrier;
@@ -52,21 +51,21 @@ async fn the_token_is_128_random_bits_and_only_its_hash_is_stored() {
     let id: Id = token.parse().expect("a tower-sessions id");
     let raw = id.0.to_le_bytes();
 
-    let row = sqlx::query("SELECT token_hash, public_id FROM sessions")
-        .fetch_one(app.sql())
-        .await
-        .unwrap();
-    let stored: Vec<u8> = row.get(0);
-    assert_eq!(stored.len(), 32);
-    assert_eq!(stored, Token(raw).hash().0.to_vec());
-    assert_eq!(row.get::<String, _>(1), s["id"].as_str().unwrap());
-    assert!(
-        !stored.windows(16).any(|w| w == raw),
-        "the raw token is not stored"
-    );
+    let live = app.live_sessions().await;
+    let [(stored, public_id)] = live.as_slice() else {
+        panic!("one live session: {live:?}")
+    };
+    let hash: String = Token(raw)
+        .hash()
+        .0
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(stored, &hash);
+    assert_eq!(public_id, s["id"].as_str().unwrap());
 
     // Nowhere is the cookie value stored, nor the raw token.
-    crate::backend::assert_not_stored(app.sql(), app.dir.path(), &[token.as_bytes(), &raw]).await;
+    app.assert_not_stored(&[token.as_bytes(), &raw]).await;
 }
 
 #[tokio::test]
@@ -105,14 +104,7 @@ async fn a_token_the_server_did_not_issue_is_not_adopted_and_its_cookie_is_expir
     let mut c = app.client();
     c.jar.insert("squid_session".into(), "not-a-token".into());
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(
-        sqlx::query("SELECT 1 FROM sessions")
-            .fetch_all(app.sql())
-            .await
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(app.live_sessions().await.len(), 0);
 }
 
 #[tokio::test]
@@ -241,11 +233,7 @@ async fn the_sweeper_deletes_expired_rows_and_closes_their_history() {
     b.start().await;
     let swept = app.domain().sessions.sweep(app.now()).await.unwrap();
     assert_eq!(swept, 1, "only the idle one");
-    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(app.sql())
-        .await
-        .unwrap();
-    assert_eq!(live, 1);
+    assert_eq!(app.live_sessions().await.len(), 1);
     let ended: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM session_log WHERE end_reason = 'expired'")
             .fetch_one(app.sql())
@@ -284,11 +272,7 @@ async fn a_request_finishing_after_the_end_does_not_resurrect_the_session() {
         .unwrap();
 
     assert!(store.load(&id).await.unwrap().is_none(), "still ended");
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(app.sql())
-        .await
-        .unwrap();
-    assert_eq!(rows, 0);
+    assert_eq!(app.live_sessions().await.len(), 0);
 }
 
 #[tokio::test]
@@ -319,10 +303,7 @@ async fn an_end_made_by_another_process_is_seen_within_a_second() {
     c.start().await;
     assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
     // The test's own pool is such another process.
-    sqlx::query("DELETE FROM sessions")
-        .execute(app.sql())
-        .await
-        .unwrap();
+    app.delete_live_sessions().await;
     app.advance(Duration::from_millis(1_100));
     assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
 }

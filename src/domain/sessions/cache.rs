@@ -4,8 +4,15 @@
 //!
 //! Correctness rules:
 //! - An entry is trusted for at most [`REVALIDATE_MS`]; after that the database is asked
-//!   again. This bounds how long a change made by *another process* on the same database
-//!   (a CLI command, a second instance) can go unseen.
+//!   again. This bounds how long a change made by *another process* on the same SQLite
+//!   file (a CLI command) can go unseen.
+//! - On a store other processes share (PostgreSQL, Redis: several instances behind a
+//!   balancer), an entry is never trusted: a session ended on one instance must be ended
+//!   for the very next request on any other, so every request reads its session from the
+//!   store (one indexed read, or one Redis `HMGET`). The cache still serves the touch
+//!   throttle and the tombstones there. Redis's client-side caching would save the read,
+//!   but its invalidations arrive asynchronously: a request could still pass in the window
+//!   after another instance ended the session, which is what the contract forbids.
 //! - A session ended in this process is evicted and leaves a *tombstone*: a lookup that
 //!   read the row from the database just before it was deleted cannot put it back.
 //! - The cache is bounded ([`MAX_ENTRIES`]); when full, lookups simply go to the database.
@@ -31,9 +38,17 @@ struct Entry {
     checked_at: Millis,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SessionCache {
     inner: Mutex<Inner>,
+    /// How long an entry is trusted: [`REVALIDATE_MS`], or 0 on a shared store.
+    trust: Millis,
+}
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache::new(REVALIDATE_MS)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -43,16 +58,23 @@ struct Inner {
 }
 
 impl SessionCache {
+    pub fn new(trust: Millis) -> Self {
+        SessionCache {
+            inner: Default::default(),
+            trust,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding this lock cannot leave it inconsistent (single-step updates).
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The cached record, if it was confirmed within [`REVALIDATE_MS`].
+    /// The cached record, if it was confirmed recently enough to be trusted.
     pub fn get(&self, hash: &TokenHash, now: Millis) -> Option<SessionRecord> {
         let inner = self.lock();
         let entry = inner.live.get(&hash.0)?;
-        (now - entry.checked_at < REVALIDATE_MS).then(|| entry.record.clone())
+        (now - entry.checked_at < self.trust).then(|| entry.record.clone())
     }
 
     /// Caches a record just read from (or written to) the database, unless the session
@@ -156,6 +178,16 @@ mod tests {
         cache.put(&h, record(10), 1_000);
         assert!(cache.get(&h, 1_000 + REVALIDATE_MS - 1).is_some());
         assert!(cache.get(&h, 1_000 + REVALIDATE_MS).is_none());
+    }
+
+    #[test]
+    fn on_a_shared_store_no_entry_is_trusted() {
+        let cache = SessionCache::new(0);
+        let h = TokenHash([2; 32]);
+        assert!(cache.put(&h, record(1_000), 1_000).is_some());
+        assert!(cache.get(&h, 1_000).is_none());
+        // The touch throttle still knows what was stored.
+        assert_eq!(cache.stored_activity(&h), Some(1_000));
     }
 
     #[test]

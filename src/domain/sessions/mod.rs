@@ -119,10 +119,15 @@ pub struct Sessions {
 
 impl Sessions {
     pub fn new(store: Arc<dyn Store>, policy: SessionPolicy) -> Self {
+        let trust = if store.shared() {
+            0
+        } else {
+            cache::REVALIDATE_MS
+        };
         Sessions {
             store,
             policy,
-            cache: Default::default(),
+            cache: Arc::new(SessionCache::new(trust)),
         }
     }
 

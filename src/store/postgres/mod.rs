@@ -116,6 +116,10 @@ impl Store for PgStore {
         Ok(())
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
         Ok(MIGRATOR.run(&self.pool).await?)
     }
@@ -242,6 +246,13 @@ impl Conn for PgConn {
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         if let Handle::Tx(tx) = self.0 {
             tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    async fn hold_user(&mut self, user_id: &str) -> StoreResult<()> {
+        if let Handle::Tx(tx) = &mut self.0 {
+            Lock::User.take(tx, user_id.as_bytes()).await?;
         }
         Ok(())
     }

@@ -94,6 +94,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn shared(&self) -> bool {
+        false
+    }
+
     async fn migrate(&self) -> StoreResult<()> {
         Ok(MIGRATOR.run(&self.primary).await?)
     }
@@ -167,6 +171,12 @@ impl Conn for SqliteConn {
         if let Handle::Tx(tx) = self.0 {
             tx.commit().await?;
         }
+        Ok(())
+    }
+
+    async fn hold_user(&mut self, _user_id: &str) -> StoreResult<()> {
+        // A transaction holds the one writer connection: no other can add or end a
+        // session until it ends.
         Ok(())
     }
 }

@@ -38,17 +38,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    // Sessions live in the same database for now, so one ping answers for both.
-    let database = state.domain.store.ping().await.is_ok();
-    let status = if database { "ok" } else { "degraded" };
+    let store = &state.domain.store;
+    let (database, sessions) = tokio::join!(store.ping(), store.ping_sessions());
+    let (database, sessions) = (database.is_ok(), sessions.is_ok());
+    let healthy = database && sessions;
+    let status = if healthy { "ok" } else { "degraded" };
     let part = |ok: bool| if ok { "ok" } else { "error" };
     let body = serde_json::json!({
         "status": status,
         "database": part(database),
-        "sessionStore": part(database),
+        "sessionStore": part(sessions),
         "version": env!("CARGO_PKG_VERSION"),
     });
-    let code = if database {
+    let code = if healthy {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE

@@ -1,0 +1,186 @@
+//! Every area but sessions, passed to the SQL engine's connection unchanged.
+
+use super::SplitConn;
+use crate::domain::{AuditEvent, EndReason, Millis, Order, Pagination, Scope, SessionRecord};
+use crate::model::Preferences;
+use crate::store::*;
+
+#[async_trait::async_trait]
+impl HistoryRepo for SplitConn {
+    async fn open_log(&mut self, record: &SessionRecord) -> StoreResult<()> {
+        self.sql().open_log(record).await
+    }
+
+    async fn close_log(
+        &mut self,
+        public_id: &str,
+        reason: EndReason,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.sql().close_log(public_id, reason, at).await
+    }
+
+    async fn adopt_history(&mut self, public_id: &str, user_id: &str) -> StoreResult<()> {
+        self.sql().adopt_history(public_id, user_id).await
+    }
+
+    async fn insert_events(&mut self, events: &[NewEvent]) -> StoreResult<Vec<u64>> {
+        self.sql().insert_events(events).await
+    }
+
+    async fn page_views(
+        &mut self,
+        session_id: &str,
+        page: Pagination,
+        order: Order,
+    ) -> StoreResult<(Vec<PageRow>, u64)> {
+        self.sql().page_views(session_id, page, order).await
+    }
+
+    async fn actions(
+        &mut self,
+        session_id: &str,
+        page: Pagination,
+        order: Order,
+    ) -> StoreResult<(Vec<ActionRow>, u64)> {
+        self.sql().actions(session_id, page, order).await
+    }
+
+    async fn activity(
+        &mut self,
+        scope: &Scope,
+        kind: Option<&str>,
+        page: Pagination,
+    ) -> StoreResult<(Vec<ActivityRow>, u64)> {
+        self.sql().activity(scope, kind, page).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AccountRepo for SplitConn {
+    async fn insert_account(&mut self, account: &NewAccount<'_>) -> StoreResult<bool> {
+        self.sql().insert_account(account).await
+    }
+
+    async fn account_by_email(&mut self, email: &str) -> StoreResult<Option<AccountRow>> {
+        self.sql().account_by_email(email).await
+    }
+
+    async fn account_by_id(&mut self, id: &str) -> StoreResult<Option<AccountRow>> {
+        self.sql().account_by_id(id).await
+    }
+
+    async fn set_password(&mut self, id: &str, hash: &str) -> StoreResult<()> {
+        self.sql().set_password(id, hash).await
+    }
+
+    async fn set_role(&mut self, email: &str, role: &str) -> StoreResult<bool> {
+        self.sql().set_role(email, role).await
+    }
+
+    async fn save_preferences(
+        &mut self,
+        user_id: &str,
+        prefs: &Preferences,
+        at: Millis,
+    ) -> StoreResult<()> {
+        self.sql().save_preferences(user_id, prefs, at).await
+    }
+
+    async fn reserve_attempt(
+        &mut self,
+        key: &[u8; 32],
+        now: Millis,
+        window: AttemptWindow,
+    ) -> StoreResult<AttemptSlot> {
+        self.sql().reserve_attempt(key, now, window).await
+    }
+
+    async fn settle_attempt(
+        &mut self,
+        key: &[u8; 32],
+        id: i64,
+        outcome: AttemptOutcome,
+    ) -> StoreResult<()> {
+        self.sql().settle_attempt(key, id, outcome).await
+    }
+
+    async fn prune_attempts(&mut self, window_start: Millis) -> StoreResult<u64> {
+        self.sql().prune_attempts(window_start).await
+    }
+}
+
+#[async_trait::async_trait]
+impl AuditRepo for SplitConn {
+    async fn insert_audit(&mut self, event: &AuditEvent) -> StoreResult<()> {
+        self.sql().insert_audit(event).await
+    }
+
+    async fn audit_of_user(
+        &mut self,
+        user_id: &str,
+        page: Pagination,
+    ) -> StoreResult<(Vec<AuditRow>, u64)> {
+        self.sql().audit_of_user(user_id, page).await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConsentRepo for SplitConn {
+    async fn insert_consents(&mut self, user_id: &str, rows: &[ConsentRow]) -> StoreResult<()> {
+        self.sql().insert_consents(user_id, rows).await
+    }
+
+    async fn newest_consents(&mut self, user_id: &str) -> StoreResult<Vec<ConsentRow>> {
+        self.sql().newest_consents(user_id).await
+    }
+
+    async fn consent_history(&mut self, user_id: &str) -> StoreResult<Vec<ConsentRow>> {
+        self.sql().consent_history(user_id).await
+    }
+}
+
+#[async_trait::async_trait]
+impl PrivacyRepo for SplitConn {
+    async fn held(&mut self, user_id: &str) -> StoreResult<Option<Held>> {
+        let Some(mut held) = self.sql().held(user_id).await? else {
+            return Ok(None);
+        };
+        // The SQL engines read a log's last activity from their sessions table, which is
+        // empty here: the live sessions' own come from Redis.
+        let live: std::collections::HashMap<String, Millis> = self
+            .sessions
+            .of_user(user_id)
+            .await?
+            .into_iter()
+            .map(|s| (s.record.public_id, s.record.last_activity))
+            .collect();
+        for log in &mut held.sessions {
+            log.last_activity = live.get(&log.public_id).copied();
+        }
+        Ok(Some(held))
+    }
+
+    async fn erase_user(
+        &mut self,
+        user_id: &str,
+        email_key: &[u8; 32],
+    ) -> StoreResult<Option<Erased>> {
+        self.sql().erase_user(user_id, email_key).await
+    }
+}
+
+#[async_trait::async_trait]
+impl RetentionRepo for SplitConn {
+    async fn delete_events_before(&mut self, before: Millis) -> StoreResult<(u64, u64)> {
+        self.sql().delete_events_before(before).await
+    }
+
+    async fn delete_audit_before(&mut self, before: Millis) -> StoreResult<u64> {
+        self.sql().delete_audit_before(before).await
+    }
+
+    async fn delete_logs_ended_before(&mut self, before: Millis) -> StoreResult<u64> {
+        self.sql().delete_logs_ended_before(before).await
+    }
+}
