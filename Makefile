@@ -15,10 +15,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # wasm-opt (npm's binaryen) and Playwright come from end2end/node_modules.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: backend-postgres help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench fuzz fmt clippy clean
+.PHONY: backends run-cluster deps-nginx help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench fuzz fmt clippy clean
 
 help:
 	@echo "make run    - install what is missing, build, serve on http://127.0.0.1:3000 (sqlite://squid.db)"
+	@echo "make run-cluster - two instances on the local PostgreSQL + Redis behind nginx on http://127.0.0.1:3000"
 	@echo "make test   - install what is missing, run fmt and clippy, unit + integration tests and the Playwright suite"
 	@echo "make bench  - build and run the load benchmark (64 users, goose)"
 	@echo "make fuzz   - run every fuzz target for FUZZ_SECONDS (default 60) each; fails on a crash"
@@ -44,7 +45,14 @@ deps-test: deps-build
 	  || { echo ">> installing Chromium from Debian"; $(SUDO) apt-get update \
 	       && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium; }
 
-deps: deps-test
+# nginx for `make run-cluster` and the test through a real balancer (Debian's package; its
+# own service is not used: nginx runs from deploy/nginx.conf as the user).
+deps-nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] \
+	  || { echo ">> installing nginx from Debian"; $(SUDO) apt-get update \
+	       && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y nginx-core; }
+
+deps: deps-test deps-nginx
 
 deps-fuzz:
 	@cargo fuzz --version 2>/dev/null | grep -qx 'cargo-fuzz $(CARGO_FUZZ_VERSION)' \
@@ -55,6 +63,10 @@ deps-fuzz:
 
 build: deps-build
 	cargo leptos build --release
+
+# Two instances on the local PostgreSQL and Redis behind nginx on http://127.0.0.1:3000.
+run-cluster: build deps-nginx
+	PATH="$$PATH:/usr/sbin" bash deploy/run-cluster.sh
 
 run: deps-build
 	cargo leptos serve --release
@@ -69,32 +81,60 @@ lint: deps-build
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 # Unit tests (in src/) and integration tests (tests/) against real temporary SQLite files,
-# then the integration tests again on each other backend whose service runs here (a
-# database per test). A missing service is skipped with the reason, or fails the run
-# when REQUIRE_SERVICES=1 (CI).
+# then the integration tests again on each other backend combination whose services run
+# here (a database and a Redis key prefix per test, removed after). A missing service is
+# skipped with the reason, or fails the run when REQUIRE_SERVICES=1 (CI).
 unit:
 	cargo test --features ssr
-	@$(MAKE) --no-print-directory backend-postgres
+	@$(MAKE) --no-print-directory backends
 
 POSTGRES_HOST ?= 127.0.0.1
 POSTGRES_PORT ?= 5432
+REDIS_HOST ?= 127.0.0.1
+REDIS_PORT ?= 6379
 export TEST_POSTGRES_URL ?= postgres://postgres@$(POSTGRES_HOST):$(POSTGRES_PORT)/test
+export TEST_REDIS_URL ?= redis://$(REDIS_HOST):$(REDIS_PORT)/0
+PG := $(POSTGRES_HOST):$(POSTGRES_PORT)
+REDIS := $(REDIS_HOST):$(REDIS_PORT)
 
-backend-postgres:
-	@if (exec 3<>/dev/tcp/$(POSTGRES_HOST)/$(POSTGRES_PORT)) 2>/dev/null; then \
-	  echo ">> integration tests on PostgreSQL"; \
-	  SQUID_TEST_BACKEND=postgres cargo test --features ssr --test integration; \
+# $(call on_backend,NAME,HOST:PORT...): the integration suite with SQUID_TEST_BACKEND=NAME
+# when every service listed listens.
+define on_backend
+	@missing=""; for hp in $(2); do \
+	  (exec 3<>/dev/tcp/$${hp%:*}/$${hp##*:}) 2>/dev/null || missing="$$missing $$hp"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo ">> integration tests on $(1)"; \
+	  SQUID_TEST_BACKEND=$(1) cargo test --features ssr --test integration; \
 	elif [ "$${REQUIRE_SERVICES:-}" = 1 ]; then \
-	  echo "PostgreSQL is not reachable at $(POSTGRES_HOST):$(POSTGRES_PORT), and REQUIRE_SERVICES=1" >&2; exit 1; \
+	  echo "$(1): nothing listens on$$missing, and REQUIRE_SERVICES=1" >&2; exit 1; \
 	else \
-	  echo ">> SKIPPED the integration tests on PostgreSQL: nothing listens on $(POSTGRES_HOST):$(POSTGRES_PORT)"; \
+	  echo ">> SKIPPED the integration tests on $(1): nothing listens on$$missing"; \
 	fi
+endef
 
-# Playwright in Debian's Chromium against the release build, on a fresh temporary database.
+backends:
+	$(call on_backend,postgres,$(PG))
+	$(call on_backend,sqlite+redis,$(REDIS))
+	$(call on_backend,postgres+redis,$(PG) $(REDIS))
+
+# Playwright in Debian's Chromium against the release build, on a fresh temporary SQLite
+# database, then again on PostgreSQL + Redis when both listen (skipped with the reason, or
+# failing under REQUIRE_SERVICES=1).
 e2e: deps-test build
 	cd end2end && npx playwright test
+	@missing=""; for hp in $(PG) $(REDIS); do \
+	  (exec 3<>/dev/tcp/$${hp%:*}/$${hp##*:}) 2>/dev/null || missing="$$missing $$hp"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo ">> Playwright on postgres+redis"; bash end2end/on-postgres-redis.sh; \
+	elif [ "$${REQUIRE_SERVICES:-}" = 1 ]; then \
+	  echo "Playwright on postgres+redis: nothing listens on$$missing, and REQUIRE_SERVICES=1" >&2; exit 1; \
+	else \
+	  echo ">> SKIPPED Playwright on postgres+redis: nothing listens on$$missing"; \
+	fi
 
-test: deps-test lint unit e2e
+test: deps-test deps-nginx lint unit e2e
 
 bench: build
 	bash bench/run.sh

@@ -5,6 +5,8 @@ import * as path from "node:path";
 
 // A fresh server on a fresh temporary database for every run. The directory is made once,
 // in the main process (workers inherit SQUID_E2E_DIR), and removed by global teardown.
+// SQUID_E2E_DATABASE_URL, SQUID_E2E_SESSION_STORE_URL and SQUID_E2E_COOKIE_KEY run the
+// same suite on other backends (end2end/on-postgres-redis.sh makes and removes them).
 if (!process.env.SQUID_E2E_DIR) {
   process.env.SQUID_E2E_DIR = fs.mkdtempSync(path.join(os.tmpdir(), "squid-e2e-"));
 }
@@ -55,7 +57,11 @@ export default defineConfig({
     stdout: "pipe",
     stderr: "pipe",
     env: {
-      DATABASE_URL: `sqlite://${dir}/e2e.db`,
+      DATABASE_URL: process.env.SQUID_E2E_DATABASE_URL ?? `sqlite://${dir}/e2e.db`,
+      ...(process.env.SQUID_E2E_SESSION_STORE_URL
+        ? { SESSION_STORE_URL: process.env.SQUID_E2E_SESSION_STORE_URL }
+        : {}),
+      ...(process.env.SQUID_E2E_COOKIE_KEY ? { COOKIE_KEY: process.env.SQUID_E2E_COOKIE_KEY } : {}),
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: `${root}/target/site`,
       LEPTOS_OUTPUT_NAME: "squid",
