@@ -75,7 +75,8 @@ impl TestApp {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        env.insert("DATABASE_URL".into(), url.clone());
+        env.entry("DATABASE_URL".into())
+            .or_insert_with(|| url.clone());
         if let Some(redis) = &db.redis {
             env.entry("SESSION_STORE_URL".into())
                 .or_insert_with(|| redis.url.clone());

@@ -6,7 +6,6 @@
 use crate::backend::sessions_in_redis;
 use crate::harness::TestApp;
 use axum::http::StatusCode;
-use squid::store::SessionRepo;
 use std::time::Duration;
 
 fn hex(bytes: &[u8]) -> String {
