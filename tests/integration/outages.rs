@@ -94,6 +94,42 @@ async fn recovers(app: &TestApp) {
     }
 }
 
+/// A server a test can freeze, thaw, stop and start again.
+trait Throwaway {
+    fn signal(&self, signal: &str);
+    fn stop(&mut self);
+    async fn launch(&mut self) -> Result<(), String>;
+}
+
+/// The outage every backend goes through, with `c`'s session live before: frozen (open
+/// connections, no answer: the case that hangs clients without timeouts), thawed (the
+/// session is still there), stopped (connections refused), started again. Each time it is
+/// down, requests answer 503 in time and `/api/health` names the `failing` parts; each
+/// time it is back, service returns with no restart of ours.
+async fn drill(app: &TestApp, c: &mut Client, server: &mut impl Throwaway, failing: &[&str]) {
+    let paths = ["/api/session", "/api/preferences", "/"];
+    server.signal("STOP");
+    for path in paths {
+        refused_in_time(c, path).await;
+    }
+    health_names(app, failing).await;
+    server.signal("CONT");
+    recovers(app).await;
+    assert_eq!(
+        c.get("/api/session").await.status,
+        StatusCode::OK,
+        "the session survived"
+    );
+
+    server.stop();
+    for path in paths {
+        refused_in_time(c, path).await;
+    }
+    health_names(app, failing).await;
+    server.launch().await.unwrap();
+    recovers(app).await;
+}
+
 /// A `redis-server` of the test's own, keeping nothing on disk.
 struct ThrowawayRedis {
     port: u16,
@@ -115,6 +151,12 @@ impl ThrowawayRedis {
         Some(redis)
     }
 
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+}
+
+impl Throwaway for ThrowawayRedis {
     async fn launch(&mut self) -> Result<(), String> {
         let child = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
@@ -137,7 +179,7 @@ impl ThrowawayRedis {
         Ok(())
     }
 
-    fn kill(&mut self) {
+    fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
@@ -147,15 +189,11 @@ impl ThrowawayRedis {
     fn signal(&self, signal: &str) {
         signal_tree(self.child.as_ref().unwrap().id(), signal);
     }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
 }
 
 impl Drop for ThrowawayRedis {
     fn drop(&mut self) {
-        self.kill();
+        self.stop();
     }
 }
 
@@ -168,36 +206,12 @@ async fn without_redis_requests_answer_503_in_time_and_service_comes_back_with_i
     let mut c = app.client();
     c.start().await;
     assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
-
-    // Frozen: connections stay open and nothing answers.
-    redis.signal("STOP");
-    for path in ["/api/session", "/api/preferences", "/"] {
-        refused_in_time(&mut c, path).await;
-    }
-    health_names(&app, &["sessionStore"]).await;
-    redis.signal("CONT");
-    recovers(&app).await;
-    assert_eq!(
-        c.get("/api/session").await.status,
-        StatusCode::OK,
-        "the session survived"
-    );
-
-    // Gone: connections refused.
-    redis.kill();
-    for path in ["/api/session", "/api/preferences", "/"] {
-        refused_in_time(&mut c, path).await;
-    }
-    health_names(&app, &["sessionStore"]).await;
-
-    // Back on the same port (empty: it kept nothing).
-    redis.launch().await.unwrap();
-    recovers(&app).await;
+    drill(&app, &mut c, &mut redis, &["sessionStore"]).await;
+    // This Redis kept nothing: the old session went with it, new ones work.
+    assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
     let mut fresh = app.client();
     fresh.start().await;
     assert_eq!(fresh.get("/api/session").await.status, StatusCode::OK);
-    // The old session was in the Redis that went away.
-    assert_eq!(c.get("/api/session").await.status, StatusCode::UNAUTHORIZED);
 }
 
 /// A PostgreSQL cluster of the test's own (initdb in a temporary directory, run as the
@@ -267,6 +281,20 @@ impl ThrowawayPostgres {
         Some(pg)
     }
 
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// The server's own process (below `runuser` when that stands between).
+    fn server_pid(&self) -> Option<String> {
+        let child = self.child.as_ref()?.id().to_string();
+        let below = Command::new("pgrep").args(["-P", &child]).output().ok()?;
+        let below = String::from_utf8_lossy(&below.stdout).trim().to_string();
+        Some(if below.is_empty() { child } else { below })
+    }
+}
+
+impl Throwaway for ThrowawayPostgres {
     async fn launch(&mut self) -> Result<(), String> {
         let child = Self::as_postgres(&Self::bin("postgres").unwrap())
             .arg("-D")
@@ -309,27 +337,15 @@ impl ThrowawayPostgres {
         }
     }
 
-    /// A fast shutdown: the server ends every connection and exits (`runuser`, when it
-    /// stands between, exits with it).
+    /// A fast shutdown: the server ends every connection and exits (`runuser` with it).
     fn stop(&mut self) {
+        if let Some(pid) = self.server_pid() {
+            signal_tree(self.child.as_ref().unwrap().id(), "CONT");
+            let _ = Command::new("kill")
+                .args(["-s", "INT", "--", &pid])
+                .status();
+        }
         if let Some(mut child) = self.child.take() {
-            signal_tree(child.id(), "CONT");
-            let server = Command::new("pgrep")
-                .args(["-P", &child.id().to_string()])
-                .output();
-            let server = server.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-            match server {
-                Ok(pid) if !pid.is_empty() => {
-                    let _ = Command::new("kill")
-                        .args(["-s", "INT", "--", &pid])
-                        .status();
-                }
-                _ => {
-                    let _ = Command::new("kill")
-                        .args(["-s", "INT", "--", &child.id().to_string()])
-                        .status();
-                }
-            }
             let _ = child.wait();
         }
     }
@@ -337,20 +353,10 @@ impl ThrowawayPostgres {
     fn signal(&self, signal: &str) {
         signal_tree(self.child.as_ref().unwrap().id(), signal);
     }
-
-    fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
-    }
 }
 
 impl Drop for ThrowawayPostgres {
     fn drop(&mut self) {
-        if let Some(child) = &self.child {
-            // Thawed first, or a frozen server could not shut down.
-            let _ = Command::new("kill")
-                .args(["-CONT", &format!("-{}", child.id())])
-                .status();
-        }
         self.stop();
     }
 }
@@ -369,32 +375,8 @@ async fn without_postgresql_requests_answer_503_in_time_and_service_comes_back_w
     let mut c = app.client();
     c.register("ann@example.com", crate::harness::PW).await;
     assert_eq!(c.get("/api/session").await.status, StatusCode::OK);
-
-    // Frozen: the pool's connections stay open and nothing answers.
-    pg.signal("STOP");
-    for path in ["/api/session", "/api/preferences", "/"] {
-        refused_in_time(&mut c, path).await;
-    }
     // The sessions live in the same database here.
-    health_names(&app, &["database", "sessionStore"]).await;
-    pg.signal("CONT");
-    recovers(&app).await;
-    assert_eq!(
-        c.get("/api/session").await.status,
-        StatusCode::OK,
-        "the session survived"
-    );
-
-    // Gone: every connection closed, new ones refused.
-    pg.stop();
-    for path in ["/api/session", "/api/preferences", "/"] {
-        refused_in_time(&mut c, path).await;
-    }
-    // The sessions live in the same database here.
-    health_names(&app, &["database", "sessionStore"]).await;
-
-    // Back, with its data: the same session goes on, without a restart of ours.
-    pg.launch().await.unwrap();
-    recovers(&app).await;
+    drill(&app, &mut c, &mut pg, &["database", "sessionStore"]).await;
+    // The server kept its data: the same sign-in goes on.
     assert_eq!(c.get("/api/auth/me").await.status, StatusCode::OK);
 }
