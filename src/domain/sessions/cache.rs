@@ -13,6 +13,11 @@
 //!   throttle and the tombstones there. Redis's client-side caching would save the read,
 //!   but its invalidations arrive asynchronously: a request could still pass in the window
 //!   after another instance ended the session, which is what the contract forbids.
+//!   Measured with `make bench` on PostgreSQL + Redis (10 s runs, alternated, the machine
+//!   busy with a CI run): trusting entries for 1 s took 68.7 and 70.8 µs of Squid's CPU
+//!   per request and 72.5 and 72.8 µs of PostgreSQL's and Redis's; reading every time takes
+//!   89.9 and 91.5 µs, and 88.5 and 89.9 µs: about 20 µs more on each side, the price of
+//!   an end that holds at once everywhere.
 //! - A session ended in this process is evicted and leaves a *tombstone*: a lookup that
 //!   read the row from the database just before it was deleted cannot put it back.
 //! - The cache is bounded ([`MAX_ENTRIES`]); when full, lookups simply go to the database.
