@@ -216,7 +216,13 @@ fn session_store(url: Option<String>, database_url: &str) -> Result<Option<Strin
     if url == database_url {
         return Ok(None);
     }
-    if url.starts_with("redis://") || url.starts_with("rediss://") {
+    if url.starts_with("rediss://") {
+        return Err(bad(
+            VAR,
+            "rediss:// (TLS) is not supported by this build; use redis:// on a private network, or a TLS tunnel to the server",
+        ));
+    }
+    if url.starts_with("redis://") {
         return match url::Url::parse(&url) {
             Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(Some(url)),
             _ => Err(bad(
@@ -356,6 +362,10 @@ mod tests {
                 "SESSION_STORE_URL",
             ),
             (vec![("SESSION_STORE_URL", "redis://")], "SESSION_STORE_URL"),
+            (
+                vec![("SESSION_STORE_URL", "rediss://h:6380/0")],
+                "SESSION_STORE_URL",
+            ),
             (vec![("LEPTOS_SITE_ADDR", "nowhere")], "LEPTOS_SITE_ADDR"),
             (vec![("APP_ENV", "staging")], "APP_ENV"),
             (vec![("COOKIE_KEY", "c2hvcnQ=")], "COOKIE_KEY"),

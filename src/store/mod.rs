@@ -97,9 +97,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A cheap round trip to the database, for the health check.
     async fn ping(&self) -> StoreResult<()>;
 
-    /// The same for where sessions live (the database itself, unless they are in Redis).
-    async fn ping_sessions(&self) -> StoreResult<()> {
-        self.ping().await
+    /// Whether the database and the session store each answer, for the health check. They
+    /// are one and the same unless the sessions are in Redis: one round trip then.
+    async fn health(&self) -> (bool, bool) {
+        let ok = self.ping().await.is_ok();
+        (ok, ok)
     }
 
     /// Whether other processes may change what this store holds at any moment (several

@@ -24,6 +24,13 @@ async fn health_is_503_and_degraded_when_the_database_is_gone() {
     assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.json()["status"], "degraded");
     assert_eq!(res.json()["database"], "error");
+    // The sessions went with the database, unless they are in Redis.
+    let sessions = if crate::backend::sessions_in_redis() {
+        "ok"
+    } else {
+        "error"
+    };
+    assert_eq!(res.json()["sessionStore"], sessions);
 }
 
 #[tokio::test]

@@ -53,8 +53,9 @@ impl Store for SplitStore {
         self.sql.ping().await
     }
 
-    async fn ping_sessions(&self) -> StoreResult<()> {
-        self.sessions.ping().await
+    async fn health(&self) -> (bool, bool) {
+        let (database, sessions) = tokio::join!(self.sql.ping(), self.sessions.ping());
+        (database.is_ok(), sessions.is_ok())
     }
 
     fn shared(&self) -> bool {

@@ -38,9 +38,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    let store = &state.domain.store;
-    let (database, sessions) = tokio::join!(store.ping(), store.ping_sessions());
-    let (database, sessions) = (database.is_ok(), sessions.is_ok());
+    let (database, sessions) = state.domain.store.health().await;
     let healthy = database && sessions;
     let status = if healthy { "ok" } else { "degraded" };
     let part = |ok: bool| if ok { "ok" } else { "error" };
