@@ -19,6 +19,15 @@ use tempfile::TempDir;
 use crate::backend::TestDb;
 use tower::ServiceExt;
 
+/// A port nothing listens on now, for a server a test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub const UA: &str = "squid-tests/1.0";
 pub const PW: &str = "correct horse battery";
 

@@ -10,6 +10,7 @@ mod harness;
 
 mod api_conventions;
 mod audit;
+mod balancer;
 mod connections;
 mod consent;
 mod devices;

@@ -6,21 +6,13 @@
 //! stop; the machine's shared services are never touched.
 
 use crate::backend::{engine, Engine};
-use crate::harness::{Client, TestApp};
+use crate::harness::{free_port, Client, TestApp};
 use axum::http::StatusCode;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The contract's bound, for one request while a backend is gone.
 const BOUND: Duration = Duration::from_secs(5);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Sends `signal` to `pid` and every process below it (PostgreSQL's backends are
 /// children of the server, each in a session of its own).
