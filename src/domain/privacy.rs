@@ -19,6 +19,7 @@ use super::{Origin, PrefsCookie, Result, SessionChange, TokenHash};
 use crate::model::{ConsentState, Export, ExportedConsents, ExportedPreferences};
 use crate::model::{ExportedAuditEntry, ExportedSession, User};
 use crate::store::{Held, Store};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The version of the export's shape. Raise it when a field changes meaning or goes away
@@ -69,10 +70,18 @@ impl Privacy {
             .held(&account.id)
             .await?
             .ok_or(Error::Unauthenticated)?;
-        Ok(self.shape(held, now))
+        // Which logs are live, and their activity, is the session store's to say (a
+        // separate store when the sessions are in Redis).
+        let live: HashMap<String, Millis> = conn
+            .user_sessions(&account.id)
+            .await?
+            .into_iter()
+            .map(|s| (s.record.public_id, s.record.last_activity))
+            .collect();
+        Ok(self.shape(held, &live, now))
     }
 
-    fn shape(&self, held: Held, now: Millis) -> Export {
+    fn shape(&self, held: Held, live: &HashMap<String, Millis>, now: Millis) -> Export {
         let u = held.user;
         let preferences = match (u.theme, u.notifications, u.language, u.preferences_at) {
             (Some(theme), Some(notifications), Some(language), Some(at)) => {
@@ -95,17 +104,20 @@ impl Privacy {
         let sessions = held
             .sessions
             .into_iter()
-            .map(|s| ExportedSession {
-                id: s.public_id,
-                start_time: rfc3339(s.started_at),
-                end_time: s.ended_at.map(rfc3339),
-                end_reason: s.end_reason,
-                live: s.ended_at.is_none() && s.last_activity.is_some(),
-                last_activity: s.last_activity.map(rfc3339),
-                user_agent: s.user_agent,
-                ip: s.ip,
-                page_views: s.page_views,
-                actions: s.actions,
+            .map(|s| {
+                let last_activity = live.get(&s.public_id).copied();
+                ExportedSession {
+                    live: s.ended_at.is_none() && last_activity.is_some(),
+                    last_activity: last_activity.map(rfc3339),
+                    id: s.public_id,
+                    start_time: rfc3339(s.started_at),
+                    end_time: s.ended_at.map(rfc3339),
+                    end_reason: s.end_reason,
+                    user_agent: s.user_agent,
+                    ip: s.ip,
+                    page_views: s.page_views,
+                    actions: s.actions,
+                }
             })
             .collect();
         let ConsentState {

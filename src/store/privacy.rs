@@ -18,7 +18,8 @@ pub struct UserRow {
     pub preferences_at: Option<Millis>,
 }
 
-/// The log of one session of the user, ended or live (`last_activity`: the live one's).
+/// The log of one session of the user, ended or live (the live ones' activity is the
+/// session store's: [`super::SessionRepo::user_sessions`]).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct LogRow {
     pub public_id: String,
@@ -27,7 +28,6 @@ pub struct LogRow {
     pub started_at: Millis,
     pub ended_at: Option<Millis>,
     pub end_reason: Option<String>,
-    pub last_activity: Option<Millis>,
     pub page_views: i64,
     pub actions: i64,
 }

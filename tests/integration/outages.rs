@@ -31,7 +31,7 @@ fn signal_tree(pid: u32, signal: &str) {
     assert!(done.success(), "kill -s {signal} {pid}");
 }
 
-/// `None` with the reason printed, unless `REQUIRE_SERVICES=1` makes it a failure.
+/// Prints why a test skips, or fails it when `REQUIRE_SERVICES=1` asks for every service.
 fn unavailable(what: &str, e: impl std::fmt::Display) {
     if std::env::var("REQUIRE_SERVICES").as_deref() == Ok("1") {
         panic!("cannot start {what}, and REQUIRE_SERVICES=1: {e}");

@@ -143,22 +143,7 @@ impl ConsentRepo for SplitConn {
 #[async_trait::async_trait]
 impl PrivacyRepo for SplitConn {
     async fn held(&mut self, user_id: &str) -> StoreResult<Option<Held>> {
-        let Some(mut held) = self.sql().held(user_id).await? else {
-            return Ok(None);
-        };
-        // The SQL engines read a log's last activity from their sessions table, which is
-        // empty here: the live sessions' own come from Redis.
-        let live: std::collections::HashMap<String, Millis> = self
-            .sessions
-            .of_user(user_id)
-            .await?
-            .into_iter()
-            .map(|s| (s.record.public_id, s.record.last_activity))
-            .collect();
-        for log in &mut held.sessions {
-            log.last_activity = live.get(&log.public_id).copied();
-        }
-        Ok(Some(held))
+        self.sql().held(user_id).await
     }
 
     async fn erase_user(

@@ -80,10 +80,8 @@ async fn read_held(c: &mut SqliteConnection, user_id: &str) -> StoreResult<Optio
         return Ok(None);
     };
     let sessions = sqlx::query_as(
-        "SELECT l.public_id, l.user_agent, l.ip, l.started_at, l.ended_at, l.end_reason,
-                s.last_activity, l.page_views, l.actions
-           FROM session_log l LEFT JOIN sessions s ON s.public_id = l.public_id
-          WHERE l.user_id = ? ORDER BY l.started_at, l.public_id",
+        "SELECT public_id, user_agent, ip, started_at, ended_at, end_reason, page_views, actions
+           FROM session_log WHERE user_id = ? ORDER BY started_at, public_id",
     )
     .bind(user_id)
     .fetch_all(&mut *c)
