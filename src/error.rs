@@ -23,6 +23,7 @@ pub enum ErrorCode {
     /// Not in the contract's list: a route that exists, asked with another method.
     MethodNotAllowed,
     EmailTaken,
+    WalletTaken,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -32,7 +33,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 17] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::NoSession,
@@ -44,6 +45,7 @@ impl ErrorCode {
         ErrorCode::NotFound,
         ErrorCode::MethodNotAllowed,
         ErrorCode::EmailTaken,
+        ErrorCode::WalletTaken,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::RateLimited,
@@ -61,7 +63,7 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::Csrf => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::EmailTaken => 409,
+            ErrorCode::EmailTaken | ErrorCode::WalletTaken => 409,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
@@ -84,6 +86,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::EmailTaken => "email_taken",
+            ErrorCode::WalletTaken => "wallet_taken",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::RateLimited => "rate_limited",
@@ -267,11 +270,19 @@ mod server {
                     "an account with this email already exists",
                 )
                 .with_field("email"),
+                E::WalletTaken => {
+                    ApiError::new(ErrorCode::WalletTaken, "another account has this wallet")
+                        .with_field("wallet")
+                }
+                E::WalletRefused => ApiError::new(
+                    ErrorCode::InvalidCredentials,
+                    "the signed message does not sign in here",
+                ),
                 E::RateLimited(seconds) => ApiError {
                     retry_after: Some(seconds),
                     ..ApiError::new(
                         ErrorCode::RateLimited,
-                        "too many failed sign-ins for this email; try again later",
+                        "too many failed sign-ins for this email or wallet; try again later",
                     )
                 },
                 E::Unavailable(source) => {

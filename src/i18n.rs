@@ -129,6 +129,18 @@ pub enum Key {
     KeepChoices,
     ReviewChoices,
     ChoicesConfirmed,
+    WalletHeading,
+    SignInWithEthereum,
+    WalletNeeded,
+    WalletNeedsJs,
+    WalletDidNotSign,
+    ErrWalletRefused,
+    ErrWalletTaken,
+    LinkWallet,
+    UnlinkWallet,
+    LinkedWallet,
+    WalletLinked,
+    WalletUnlinked,
 }
 
 /// The text for `key` in `lang`.
@@ -301,6 +313,18 @@ fn texts(key: Key) -> [&'static str; 4] {
         KeepChoices => ["Keep my choices", "Mantener mis opciones", "Garder mes choix", "Auswahl beibehalten"],
         ReviewChoices => ["Review choices", "Revisar opciones", "Revoir mes choix", "Auswahl prüfen"],
         ChoicesConfirmed => ["Thank you: your choices are confirmed.", "Gracias: tus opciones quedan confirmadas.", "Merci : vos choix sont confirmés.", "Danke: Deine Auswahl ist bestätigt."],
+        WalletHeading => ["Ethereum wallet", "Monedero Ethereum", "Portefeuille Ethereum", "Ethereum-Wallet"],
+        SignInWithEthereum => ["Sign in with Ethereum", "Iniciar sesión con Ethereum", "Se connecter avec Ethereum", "Mit Ethereum anmelden"],
+        WalletNeeded => ["Signing in with Ethereum needs a wallet in this browser (a browser extension such as MetaMask).", "Para iniciar sesión con Ethereum necesitas un monedero en este navegador (una extensión como MetaMask).", "La connexion avec Ethereum nécessite un portefeuille dans ce navigateur (une extension comme MetaMask).", "Für die Anmeldung mit Ethereum brauchst du eine Wallet in diesem Browser (eine Erweiterung wie MetaMask)."],
+        WalletNeedsJs => ["A wallet signs in through JavaScript, which is turned off: turn it on to use your wallet, or sign in with your email.", "El monedero inicia sesión mediante JavaScript, que está desactivado: actívalo para usar tu monedero o inicia sesión con tu correo.", "Le portefeuille se connecte via JavaScript, qui est désactivé : activez-le pour utiliser votre portefeuille, ou connectez-vous avec votre e-mail.", "Die Wallet meldet sich über JavaScript an, das ausgeschaltet ist: Schalte es ein, um deine Wallet zu nutzen, oder melde dich mit deiner E-Mail an."],
+        WalletDidNotSign => ["The wallet did not sign the message.", "El monedero no firmó el mensaje.", "Le portefeuille n’a pas signé le message.", "Die Wallet hat die Nachricht nicht signiert."],
+        ErrWalletRefused => ["The wallet’s signature was not accepted. Please try again.", "No se aceptó la firma del monedero. Inténtalo de nuevo.", "La signature du portefeuille n’a pas été acceptée. Veuillez réessayer.", "Die Signatur der Wallet wurde nicht angenommen. Bitte versuche es erneut."],
+        ErrWalletTaken => ["Another account already has this wallet.", "Otra cuenta ya tiene este monedero.", "Un autre compte a déjà ce portefeuille.", "Ein anderes Konto hat diese Wallet bereits."],
+        LinkWallet => ["Link wallet", "Vincular monedero", "Lier le portefeuille", "Wallet verknüpfen"],
+        UnlinkWallet => ["Unlink wallet", "Desvincular monedero", "Délier le portefeuille", "Wallet trennen"],
+        LinkedWallet => ["Linked wallet", "Monedero vinculado", "Portefeuille lié", "Verknüpfte Wallet"],
+        WalletLinked => ["Wallet linked: it signs you in to this account.", "Monedero vinculado: con él inicias sesión en esta cuenta.", "Portefeuille lié : il vous connecte à ce compte.", "Wallet verknüpft: Sie meldet dich bei diesem Konto an."],
+        WalletUnlinked => ["Wallet unlinked.", "Monedero desvinculado.", "Portefeuille délié.", "Wallet getrennt."],
     }
 }
 
@@ -322,6 +346,13 @@ mod tests {
         for (key, en, es) in [
             (Key::CreateAccount, "Create account", "Crear cuenta"),
             (Key::SignIn, "Sign in", "Iniciar sesión"),
+            (
+                Key::SignInWithEthereum,
+                "Sign in with Ethereum",
+                "Iniciar sesión con Ethereum",
+            ),
+            (Key::LinkWallet, "Link wallet", "Vincular monedero"),
+            (Key::UnlinkWallet, "Unlink wallet", "Desvincular monedero"),
             (Key::Email, "Email", "Correo electrónico"),
             (Key::Password, "Password", "Contraseña"),
             (Key::DisplayName, "Display name", "Nombre visible"),

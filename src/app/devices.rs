@@ -6,6 +6,7 @@ use super::forms::{
     typed_password_error_key,
 };
 use super::use_prefs;
+use super::wallet::{UnlinkWallet, WalletSection};
 use crate::error::ApiError;
 use crate::i18n::{t, Key};
 use crate::model::{DeviceSession, DevicesData, Outcome, PasswordChangeInput, PasswordInput};
@@ -19,7 +20,10 @@ pub async fn devices_overview() -> Result<Option<DevicesData>, ApiError> {
             return Ok(None);
         }
         let devices = &ctx.state.domain.devices;
+        let account = ctx.visitor.account()?;
         Ok(Some(DevicesData {
+            wallet: account.wallet.clone(),
+            has_password: account.password_hash.is_some(),
             items: devices.list(&ctx.visitor, ctx.now).await?,
             recent_auth: devices.recently_authenticated(&ctx.visitor, ctx.now),
         }))
@@ -106,6 +110,7 @@ fn outcome_key(outcome: Outcome) -> Option<Key> {
         Outcome::OthersEnded => Some(Key::OthersSignedOut),
         Outcome::Confirmed => Some(Key::Reauthenticated),
         Outcome::PasswordChanged => Some(Key::PasswordChanged),
+        Outcome::WalletUnlinked => Some(Key::WalletUnlinked),
         _ => None,
     }
 }
@@ -119,6 +124,9 @@ pub fn DevicesPage() -> impl IntoView {
     let end_others = ServerAction::<EndOtherDevices>::new();
     let reauth = ServerAction::<Reauth>::new();
     let change = ServerAction::<ChangePassword>::new();
+    let unlink = ServerAction::<UnlinkWallet>::new();
+    let wallet_linked = RwSignal::new(None::<Key>);
+    let wallet_alert = RwSignal::new(None::<Key>);
     let data = Resource::new(
         move || {
             (
@@ -126,6 +134,8 @@ pub fn DevicesPage() -> impl IntoView {
                 end_others.version().get(),
                 reauth.version().get(),
                 change.version().get(),
+                unlink.version().get(),
+                wallet_linked.get(),
             )
         },
         |_| devices_overview(),
@@ -141,11 +151,14 @@ pub fn DevicesPage() -> impl IntoView {
             Some(Outcome::Confirmed)
         } else if done(change.value().get()) {
             Some(Outcome::PasswordChanged)
+        } else if done(unlink.value().get()) {
+            Some(Outcome::WalletUnlinked)
         } else {
             redirected().and_then(Result::ok)
         };
         outcome
             .and_then(outcome_key)
+            .or_else(|| wallet_linked.get())
             .map(|key| t(prefs.lang(), key))
     };
     let alert = move || {
@@ -157,6 +170,8 @@ pub fn DevicesPage() -> impl IntoView {
             .or_else(|| typed(change.value().get()))
             .or_else(|| untyped(end_one.value().get()))
             .or_else(|| untyped(end_others.value().get()))
+            .or_else(|| untyped(unlink.value().get()))
+            .or_else(|| wallet_alert.get())
             .or_else(|| redirected().and_then(Result::err).map(error_key))
             .map(|key| t(prefs.lang(), key))
     };
@@ -170,7 +185,12 @@ pub fn DevicesPage() -> impl IntoView {
             {move || {
                 data.get()
                     .map(|result| match result {
-                        Ok(Some(d)) => view! { <DeviceList data=d end_one end_others reauth /> }.into_any(),
+                        Ok(Some(d)) => view! {
+                            <WalletSection wallet=d.wallet.clone() has_password=d.has_password
+                                unlink linked=wallet_linked alert=wallet_alert />
+                            <DeviceList data=d end_one end_others reauth />
+                        }
+                        .into_any(),
                         Ok(None) => view! { <p class="empty">{prefs.text(Key::SignedOut)}</p> }.into_any(),
                         Err(_) => view! { <p role="alert">{prefs.text(Key::Failed)}</p> }.into_any(),
                     })
@@ -220,7 +240,8 @@ fn DeviceList(
             </tbody>
         </table>
         {(others == 0).then(|| view! { <p class="empty">{prefs.text(Key::NoDevices)}</p> })}
-        {(!data.recent_auth).then(|| view! {
+        // An account made by a wallet has no password: a new wallet sign-in confirms.
+        {(!data.recent_auth && data.has_password).then(|| view! {
             <section class="reauth" aria-labelledby="reauth-heading">
                 <h2 id="reauth-heading">{prefs.text(Key::ConfirmPassword)}</h2>
                 <p>{prefs.text(Key::ErrReauth)}</p>

@@ -15,6 +15,7 @@ pub fn error_key(code: Option<ErrorCode>) -> Key {
     match code {
         Some(ErrorCode::InvalidCredentials) => Key::ErrInvalidCredentials,
         Some(ErrorCode::EmailTaken) => Key::ErrEmailTaken,
+        Some(ErrorCode::WalletTaken) => Key::ErrWalletTaken,
         Some(ErrorCode::ValidationFailed | ErrorCode::BadRequest) => Key::ErrInvalidInput,
         Some(ErrorCode::RateLimited) => Key::ErrRateLimited,
         Some(ErrorCode::ReauthenticationRequired) => Key::ErrReauth,

@@ -17,6 +17,7 @@ pub mod privacy;
 pub mod server;
 pub mod session;
 pub mod sign_in;
+pub mod wallet;
 
 use crate::i18n::{t, Key};
 use crate::model::{Language, Preferences};
@@ -127,12 +128,7 @@ pub fn use_me() -> Me {
 fn initial_user() -> Option<String> {
     #[cfg(feature = "ssr")]
     {
-        with_visitor(|v| {
-            v.account
-                .as_ref()
-                .map(|a| a.display_name.clone().unwrap_or_else(|| a.email.clone()))
-        })
-        .flatten()
+        with_visitor(|v| v.account.as_ref().map(|a| a.label())).flatten()
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -79,7 +79,7 @@ pub async fn delete_account(#[server(flatten)] input: PasswordInput) -> Result<(
     form(
         Back::to("/", Outcome::Deleted, "/privacy"),
         move |mut ctx| async move {
-            let password = Secret::try_from(input)?;
+            let password = Secret::optional(input);
             let privacy = &ctx.state.domain.privacy;
             let happened = privacy.erase(&mut ctx.visitor, password, ctx.now).await?;
             send(ctx.apply(&happened).await?);

@@ -120,6 +120,14 @@ pub fn LoginPage() -> impl IntoView {
     let prefs = use_prefs();
     let action = ServerAction::<Login>::new();
     let (email, alert) = sign_in_form(move || action.value().get());
+    let wallet_alert = RwSignal::new(None::<Key>);
+    let alert = move || {
+        alert().or_else(|| {
+            wallet_alert
+                .get()
+                .map(|key| crate::i18n::t(prefs.lang(), key))
+        })
+    };
     view! {
         <h1>{prefs.text(Key::LoginTitle)}</h1>
         <ActionForm action attr:class="stack">
@@ -131,5 +139,6 @@ pub fn LoginPage() -> impl IntoView {
         </ActionForm>
         <p role="alert" class="alert">{alert}</p>
         <p><a href="/register" rel="external">{prefs.text(Key::NoAccount)}</a></p>
+        <super::wallet::WalletSignIn alert=wallet_alert />
     }
 }

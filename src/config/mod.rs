@@ -1,6 +1,7 @@
 //! Configuration from the environment, exactly as `API.md` lists it. Every bad value stops
 //! the server with one line naming the variable ([`ConfigError`]).
 
+mod chains;
 mod proxies;
 mod public_url;
 
@@ -73,6 +74,8 @@ pub struct Config {
     pub public_origin: Option<WebOrigin>,
     /// `TRUSTED_PROXIES`: the balancers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `SIWE_CHAIN_IDS`: the EIP-155 chain ids a Sign-In with Ethereum message may name.
+    pub siwe_chain_ids: Vec<u64>,
 }
 
 impl Config {
@@ -150,6 +153,7 @@ impl Config {
                 .transpose()?,
             trusted_proxies: parse_trusted(&var("TRUSTED_PROXIES").unwrap_or_default())
                 .map_err(|e| bad("TRUSTED_PROXIES", e))?,
+            siwe_chain_ids: chains::chain_ids(var("SIWE_CHAIN_IDS"))?,
         })
     }
 
@@ -165,6 +169,7 @@ impl Config {
             admin_emails: self.admin_emails.clone(),
             consent_policy_version: self.consent_policy_version.clone(),
             retention_days: self.data_retention_days,
+            siwe_chain_ids: self.siwe_chain_ids.clone(),
         }
     }
 
@@ -330,6 +335,7 @@ mod tests {
         );
         assert_eq!(c.session_cookie_name(), "squid_session");
         assert_eq!(c.consent_policy_version, "1");
+        assert_eq!(c.siwe_chain_ids, vec![1]);
         assert_eq!(
             load(&[("CONSENT_POLICY_VERSION", "2026-11")])
                 .unwrap()
@@ -377,6 +383,7 @@ mod tests {
             (vec![("PUBLIC_URL", "squid.example.com")], "PUBLIC_URL"),
             (vec![("TRUSTED_PROXIES", "10.0.0.0/33")], "TRUSTED_PROXIES"),
             (vec![("PUBLIC_URL", "https://x.example/app")], "PUBLIC_URL"),
+            (vec![("SIWE_CHAIN_IDS", "1,x")], "SIWE_CHAIN_IDS"),
         ] {
             let err = load(&pairs).unwrap_err();
             assert_eq!(err.var, var, "{pairs:?}");

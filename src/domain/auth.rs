@@ -13,6 +13,23 @@ use crate::model::{PreferenceSource, Preferences, User};
 use crate::store::{Conn, Store};
 use std::sync::Arc;
 
+/// How a sign-in proved who it is: `details.method` of its `login` audit entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    Password,
+    /// Sign-In with Ethereum.
+    Siwe,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Password => "password",
+            Method::Siwe => "siwe",
+        }
+    }
+}
+
 /// The sign-in service.
 #[derive(Clone, Debug)]
 pub struct Auth {
@@ -156,7 +173,8 @@ impl Auth {
         now: Millis,
     ) -> Result<(User, Happened)> {
         let account = self.accounts.create(registration, now).await?;
-        self.sign_in(visitor, account, None, now).await
+        self.sign_in(visitor, account, None, Method::Password, now)
+            .await
     }
 
     /// Checks the credentials and signs the visitor in.
@@ -170,7 +188,8 @@ impl Auth {
             .accounts
             .authenticate(&credentials, now, &visitor.origin())
             .await?;
-        self.sign_in(visitor, account, stored, now).await
+        self.sign_in(visitor, account, stored, Method::Password, now)
+            .await
     }
 
     /// Signs the visitor in to a verified account, in one transaction:
@@ -180,11 +199,12 @@ impl Auth {
     /// - preferences: the account's win and rewrite the cookie; an account without any
     ///   adopts the device's cookie.
     #[tracing::instrument(skip_all, level = "debug")]
-    async fn sign_in(
+    pub async fn sign_in(
         &self,
         visitor: &mut Visitor,
         account: Account,
         stored: Option<Preferences>,
+        method: Method,
         now: Millis,
     ) -> Result<(User, Happened)> {
         let mut happened = Happened::default();
@@ -212,9 +232,10 @@ impl Auth {
         self.enforce_cap(&mut *tx, visitor, &account.id, now, &mut happened)
             .await?;
         visitor.account = Some(account);
-        happened
-            .audit(&mut *tx, visitor.audit_event(AuditKind::Login, now))
-            .await?;
+        let login = visitor
+            .audit_event(AuditKind::Login, now)
+            .details(serde_json::json!({ "method": method.as_str() }));
+        happened.audit(&mut *tx, login).await?;
         match stored {
             Some(prefs) => {
                 visitor.prefs = prefs;

@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod tracking;
 pub mod types;
 pub mod visitor;
+pub mod wallet;
 
 pub use types::{
     rfc3339, AgentHash, AuditEvent, AuditKind, Clock, EndReason, Millis, Order, Origin, Pagination,
@@ -66,6 +67,12 @@ pub enum Error {
     /// Registration with an email that already has an account.
     #[error("email taken")]
     EmailTaken,
+    /// A Sign-In with Ethereum proof failed a check (which one is not told).
+    #[error("signed message refused")]
+    WalletRefused,
+    /// Linking a wallet that another account has.
+    #[error("wallet taken")]
+    WalletTaken,
     /// Too many failed sign-ins for one email; retry after this many seconds.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
@@ -195,6 +202,8 @@ pub struct Settings {
     pub admin_emails: Vec<String>,
     pub consent_policy_version: String,
     pub retention_days: u32,
+    /// `SIWE_CHAIN_IDS`: never empty.
+    pub siwe_chain_ids: Vec<u64>,
 }
 
 /// Every service of the domain over one store. Cheap to clone (handles only).
@@ -212,6 +221,7 @@ pub struct Services {
     pub consents: consent::Consents,
     pub privacy: privacy::Privacy,
     pub retention: retention::Retention,
+    pub wallets: wallet::Wallets,
 }
 
 impl Services {
@@ -246,8 +256,16 @@ impl Services {
                 sessions.clone(),
                 accounts.clone(),
                 consents.clone(),
+                settings.reauth_window,
             ),
             retention: retention::Retention::new(store.clone(), settings.retention_days),
+            wallets: wallet::Wallets::new(
+                store.clone(),
+                auth.clone(),
+                accounts.clone(),
+                &settings.siwe_chain_ids,
+                settings.reauth_window,
+            ),
             audit: audit::Audit::new(store.clone()),
             store,
             sessions,

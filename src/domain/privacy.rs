@@ -9,7 +9,7 @@
 //! that names the erased account afterwards.
 
 use super::accounts::validate::Secret;
-use super::accounts::{throttle, Accounts};
+use super::accounts::Accounts;
 use super::consent::{record_of, Consents};
 use super::sessions::Sessions;
 use super::tracking::activity_item;
@@ -41,6 +41,8 @@ pub struct Privacy {
     sessions: Sessions,
     accounts: Accounts,
     consents: Consents,
+    /// `REAUTH_WINDOW_SECS`: how recent a wallet sign-in confirms an erasure.
+    reauth_window: Millis,
 }
 
 impl Privacy {
@@ -49,12 +51,14 @@ impl Privacy {
         sessions: Sessions,
         accounts: Accounts,
         consents: Consents,
+        reauth_window: Millis,
     ) -> Self {
         Privacy {
             store,
             sessions,
             accounts,
             consents,
+            reauth_window,
         }
     }
 
@@ -99,6 +103,7 @@ impl Privacy {
             email: u.email,
             display_name: u.display_name,
             role: u.role,
+            wallet: u.wallet,
             created_at: rfc3339(u.created_at),
         };
         let sessions = held
@@ -156,10 +161,20 @@ impl Privacy {
     pub async fn erase(
         &self,
         visitor: &mut Visitor,
-        password: Secret,
+        password: Option<Secret>,
         now: Millis,
     ) -> Result<Happened> {
-        let account = self.accounts.confirm(visitor, &password, now).await?;
+        let account = match visitor.account()?.password_hash {
+            Some(_) => {
+                let password = super::required("password", password)?;
+                self.accounts.confirm(visitor, &password, now).await?
+            }
+            // An account made by a wallet has no password: its recent sign-in confirms.
+            None if visitor.recently_authenticated(self.reauth_window, now) => {
+                visitor.account()?.clone()
+            }
+            None => return Err(Error::ReauthenticationRequired),
+        };
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
         let live: Vec<TokenHash> = tx
@@ -174,7 +189,7 @@ impl Privacy {
             .await?;
         happened.ended(ended);
         let erased = tx
-            .erase_user(&account.id, &throttle::email_key(&account.email))
+            .erase_user(&account.id, &account.throttle_keys())
             .await?
             .ok_or(Error::Unauthenticated)?;
         let record = AuditEvent::new(AuditKind::AccountDeleted, None, now, Origin::default());

@@ -244,6 +244,8 @@ pub enum AuditKind {
     PreferencesChanged,
     ConsentChanged,
     DataExported,
+    WalletLinked,
+    WalletUnlinked,
     /// An account was erased: written with no user, IP or user agent, so the trail keeps
     /// that an erasure happened, not whose. Never listed (it belongs to nobody).
     AccountDeleted,
@@ -262,6 +264,8 @@ impl AuditKind {
             AuditKind::PreferencesChanged => "preferences_changed",
             AuditKind::ConsentChanged => "consent_changed",
             AuditKind::DataExported => "data_exported",
+            AuditKind::WalletLinked => "wallet_linked",
+            AuditKind::WalletUnlinked => "wallet_unlinked",
             AuditKind::AccountDeleted => "account_deleted",
         }
     }

@@ -35,6 +35,15 @@ pub struct PasswordChangeInput {
     pub new_password: Option<String>,
 }
 
+/// `POST /api/auth/siwe` and `POST /api/account/wallet`: an EIP-4361 message and its
+/// EIP-191 signature (`0x` and 130 hex digits).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SiweInput {
+    pub message: Option<String>,
+    pub signature: Option<String>,
+}
+
 /// A password typed to confirm who is asking: re-authentication and erasure.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

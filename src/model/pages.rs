@@ -19,6 +19,10 @@ pub const VISITS_PER_PAGE: u32 = 10;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DevicesData {
     pub items: Vec<DeviceSession>,
+    /// The linked wallet, EIP-55 checksummed.
+    pub wallet: Option<String>,
+    /// Whether the account has an email and password (else its wallet is its only way in).
+    pub has_password: bool,
     /// Whether the user signed in recently enough to sign other devices out.
     pub recent_auth: bool,
 }
@@ -51,10 +55,11 @@ pub enum Outcome {
     SignedOut,
     /// The account was erased.
     Deleted,
+    WalletUnlinked,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Saved,
         Outcome::Ended,
         Outcome::OthersEnded,
@@ -62,6 +67,7 @@ impl Outcome {
         Outcome::Confirmed,
         Outcome::SignedOut,
         Outcome::Deleted,
+        Outcome::WalletUnlinked,
     ];
 
     /// The query parameter that carries it.
@@ -74,6 +80,7 @@ impl Outcome {
             Outcome::Confirmed => "confirmed",
             Outcome::SignedOut => "signed_out",
             Outcome::Deleted => "deleted",
+            Outcome::WalletUnlinked => "wallet_unlinked",
         }
     }
 

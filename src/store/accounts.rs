@@ -41,9 +41,12 @@ pub enum AttemptOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct AccountRow {
     pub id: String,
-    pub email: String,
-    /// An argon2id PHC string.
-    pub password_hash: String,
+    /// `None` for an account made by Sign-In with Ethereum.
+    pub email: Option<String>,
+    /// An argon2id PHC string; exactly when there is an email.
+    pub password_hash: Option<String>,
+    /// The linked wallet, EIP-55 checksummed.
+    pub wallet: Option<String>,
     pub display_name: Option<String>,
     pub role: String,
     pub created_at: Millis,
@@ -57,8 +60,9 @@ pub struct AccountRow {
 #[derive(Clone, Copy, Debug)]
 pub struct NewAccount<'a> {
     pub id: &'a str,
-    pub email: &'a str,
-    pub password_hash: &'a str,
+    pub email: Option<&'a str>,
+    pub password_hash: Option<&'a str>,
+    pub wallet: Option<&'a str>,
     pub display_name: Option<&'a str>,
     pub role: &'a str,
     pub created_at: Millis,
@@ -66,7 +70,7 @@ pub struct NewAccount<'a> {
 
 #[async_trait::async_trait]
 pub trait AccountRepo {
-    /// Creates an account; `false` when the email is taken.
+    /// Creates an account; `false` when its email or wallet is taken.
     async fn insert_account(&mut self, account: &NewAccount<'_>) -> StoreResult<bool>;
 
     async fn account_by_email(&mut self, email: &str) -> StoreResult<Option<AccountRow>>;

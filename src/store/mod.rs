@@ -13,8 +13,8 @@
 //!   effect on its own: for reads and the single writes of the request path.
 //! - One trait per area, each in its own module with its row types: [`SessionRepo`] (live
 //!   sessions, which Redis can hold), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
-//!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`]. A [`Conn`] is all
-//!   of them.
+//!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
+//!   (Sign-In with Ethereum: linked wallets, nonces). A [`Conn`] is all of them.
 //!
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
@@ -42,6 +42,7 @@ pub mod retention;
 pub mod sessions;
 pub mod split;
 pub mod sqlite;
+pub mod wallets;
 
 pub use accounts::{
     AccountRepo, AccountRow, AttemptOutcome, AttemptSlot, AttemptWindow, NewAccount,
@@ -54,6 +55,7 @@ pub use history::{
 pub use privacy::{Erased, Held, LogRow, PrivacyRepo, UserRow};
 pub use retention::RetentionRepo;
 pub use sessions::{SessionRepo, StoredSession};
+pub use wallets::{NonceRow, WalletRepo};
 
 /// A storage failure: the engine's own error, for the log only.
 #[derive(Debug)]
@@ -137,6 +139,7 @@ pub trait Conn:
     + ConsentRepo
     + PrivacyRepo
     + RetentionRepo
+    + WalletRepo
     + Send
 {
     /// Makes the transaction's changes durable (nothing to do outside one).

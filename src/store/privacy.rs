@@ -8,7 +8,8 @@ use crate::domain::Millis;
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
     pub id: String,
-    pub email: String,
+    pub email: Option<String>,
+    pub wallet: Option<String>,
     pub display_name: Option<String>,
     pub role: String,
     pub created_at: Millis,
@@ -61,10 +62,11 @@ pub trait PrivacyRepo {
     /// Deletes an account and everything that names it but its live sessions (those end
     /// through [`super::SessionRepo`]): its audit entries, and those of its sessions, are
     /// anonymised to type and time; its events, session logs, consents, preferences and the
-    /// sign-in attempts of `email_key` are deleted. `None`: no such account (nothing changed).
+    /// sign-in attempts under `attempt_keys` (the throttle's
+    /// keys of its email and wallet) are deleted. `None`: no such account (nothing changed).
     async fn erase_user(
         &mut self,
         user_id: &str,
-        email_key: &[u8; 32],
+        attempt_keys: &[[u8; 32]],
     ) -> StoreResult<Option<Erased>>;
 }

@@ -9,9 +9,11 @@
 
 use super::session_store::carry;
 use super::{cookies, AppState};
+use crate::config::WebOrigin;
 use crate::domain::visitor::Visitor;
+use crate::domain::wallet::check::Site;
 use crate::domain::{Happened, Millis, PrefsCookie};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
@@ -27,6 +29,8 @@ pub struct Ctx {
     pub session: Session,
     /// The request's time, read once.
     pub now: Millis,
+    /// The request's `Host`, for [`Ctx::site`].
+    host: Option<HeaderValue>,
 }
 
 impl Ctx {
@@ -48,7 +52,26 @@ impl Ctx {
             visitor,
             session,
             now,
+            // HTTP/2 names the host in the URI's authority instead.
+            host: parts.headers.get(header::HOST).cloned().or_else(|| {
+                let authority = parts.uri.authority()?;
+                HeaderValue::from_str(authority.as_str()).ok()
+            }),
         })
+    }
+
+    /// Where users reach this server, as Sign-In with Ethereum messages must name it:
+    /// `PUBLIC_URL`, else this plain-HTTP request's `Host` (`400` without a usable one).
+    pub fn site(&self) -> Result<Site, ApiError> {
+        if let Some(public) = &self.state.config.public_origin {
+            return Ok(Site::new(public.as_str()));
+        }
+        self.host
+            .as_ref()
+            .and_then(|h| h.to_str().ok())
+            .and_then(|host| WebOrigin::of_request("http", host))
+            .map(|origin| Site::new(origin.as_str()))
+            .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the request has no usable Host"))
     }
 
     /// The context of the request a server function is answering.

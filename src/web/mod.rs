@@ -195,6 +195,9 @@ async fn sweep_expired(state: AppState) {
         if let Err(e) = domain.accounts.prune_attempts(state.clock.now()).await {
             tracing::warn!(error = %e, "pruning sign-in attempts failed; will retry");
         }
+        if let Err(e) = domain.wallets.prune_nonces(state.clock.now()).await {
+            tracing::warn!(error = %e, "pruning expired nonces failed; will retry");
+        }
     }
 }
 

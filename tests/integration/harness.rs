@@ -73,7 +73,8 @@ impl TestApp {
         TestApp::on(dir, db, vars).await
     }
 
-    async fn on(dir: TempDir, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
+    /// A server over `db` as it is (migrated to the end first), in `dir`.
+    pub async fn on(dir: TempDir, db: TestDb, vars: &[(&str, &str)]) -> TestApp {
         // The server's log, shown with a failing test's output (`RUST_LOG` as for the server).
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())

@@ -27,6 +27,8 @@ mod retention;
 mod roles;
 mod sessions;
 mod sign_in;
+mod siwe;
 mod throttle;
 mod tracking;
+mod upgrade;
 mod use_cases;

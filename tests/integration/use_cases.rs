@@ -4,6 +4,7 @@
 //! would, with the visitor a real request resolves to.
 
 use crate::harness::{Client, TestApp, PW, UA};
+use squid::domain::accounts::validate::Secret;
 use squid::domain::visitor::{Presented, Visitor};
 use squid::domain::{AuditKind, EndReason, PrefsCookie, SessionChange};
 use squid::model::{LoginInput, PasswordInput};
@@ -47,7 +48,7 @@ async fn signing_in_reports_the_new_session_the_ended_ones_and_the_audit() {
         .await
         .unwrap();
 
-    assert_eq!(user.email, "ann@example.com");
+    assert_eq!(user.email.as_deref(), Some("ann@example.com"));
     let new = visitor.session.as_ref().expect("signed in");
     assert!(matches!(happened.session, SessionChange::Started(token) if token == new.token));
     assert_ne!(new.record.public_id, guest_id);
@@ -91,7 +92,7 @@ async fn erasure_reports_every_session_ended_and_both_cookies_gone() {
     let happened = app
         .domain()
         .privacy
-        .erase(&mut visitor, password.try_into().unwrap(), app.now())
+        .erase(&mut visitor, Secret::optional(password), app.now())
         .await
         .unwrap();
 

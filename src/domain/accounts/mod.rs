@@ -20,8 +20,11 @@ use validate::{Credentials, Email, Registration, Secret};
 #[derive(Clone, Debug)]
 pub struct Account {
     pub id: String,
-    pub email: String,
-    pub password_hash: String,
+    /// `None` for an account made by Sign-In with Ethereum; then it has no password either.
+    pub email: Option<String>,
+    pub password_hash: Option<String>,
+    /// The linked wallet, EIP-55 checksummed.
+    pub wallet: Option<String>,
     pub display_name: Option<String>,
     pub role: String,
     pub created_at: Millis,
@@ -36,8 +39,42 @@ impl Account {
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             role: self.role.clone(),
+            wallet: self.wallet.clone(),
             created_at: super::rfc3339(self.created_at),
         }
+    }
+
+    /// How pages name the account: its display name, else its email, else its wallet
+    /// shortened as wallets show it (`0xAbCd…1234`).
+    pub fn label(&self) -> String {
+        if let Some(name) = self.display_name.as_ref().or(self.email.as_ref()) {
+            return name.clone();
+        }
+        match &self.wallet {
+            Some(w) if w.len() > 10 => format!("{}…{}", &w[..6], &w[w.len() - 4..]),
+            Some(w) => w.clone(),
+            None => self.id.clone(),
+        }
+    }
+
+    /// What the sign-in throttle counts this account's failures under: its email, else
+    /// its wallet.
+    pub fn throttle_name(&self) -> String {
+        match (&self.email, &self.wallet) {
+            (Some(email), _) => email.clone(),
+            (None, Some(wallet)) => throttle::wallet_name(wallet),
+            (None, None) => self.id.clone(),
+        }
+    }
+
+    /// The throttle's keys of every name the account signs in by (erasure clears them).
+    pub fn throttle_keys(&self) -> Vec<[u8; 32]> {
+        let email = self.email.iter().map(|e| throttle::email_key(e));
+        let wallet = self
+            .wallet
+            .iter()
+            .map(|w| throttle::email_key(&throttle::wallet_name(w)));
+        email.chain(wallet).collect()
     }
 
     /// The account of a row, with its stored preferences if it has any.
@@ -52,6 +89,7 @@ impl Account {
             id: row.id,
             email: row.email,
             password_hash: row.password_hash,
+            wallet: row.wallet,
             display_name: row.display_name,
             role: row.role,
             created_at: row.created_at,
@@ -96,8 +134,9 @@ impl Accounts {
         let account = Account {
             id: uuid::Uuid::new_v4().to_string(),
             role: self.role_for(email).to_string(),
-            email: email.to_string(),
-            password_hash: self.hasher.hash(new.password.as_str()).await?,
+            email: Some(email.to_string()),
+            password_hash: Some(self.hasher.hash(new.password.as_str()).await?),
+            wallet: None,
             display_name: new.display_name.map(|n| n.as_str().to_string()),
             created_at: now,
             consent_version: None,
@@ -107,8 +146,9 @@ impl Accounts {
             .conn()
             .insert_account(&NewAccount {
                 id: &account.id,
-                email: &account.email,
-                password_hash: &account.password_hash,
+                email: account.email.as_deref(),
+                password_hash: account.password_hash.as_deref(),
+                wallet: None,
                 display_name: account.display_name.as_deref(),
                 role: &account.role,
                 created_at: now,
@@ -119,6 +159,45 @@ impl Accounts {
             // Someone registered the same email while we were hashing.
             false => Err(Error::EmailTaken),
         }
+    }
+
+    /// The account of a wallet, with its stored preferences; made (with no email, no
+    /// password) when the wallet has none yet.
+    #[tracing::instrument(skip_all, level = "debug")]
+    pub async fn of_wallet(
+        &self,
+        wallet: &str,
+        now: Millis,
+    ) -> Result<(Account, Option<Preferences>)> {
+        let mut conn = self.store.conn();
+        if let Some(row) = conn.account_by_wallet(wallet).await? {
+            return Ok(Account::from_row(row));
+        }
+        let account = Account {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: None,
+            password_hash: None,
+            wallet: Some(wallet.to_string()),
+            display_name: None,
+            role: "user".to_string(),
+            created_at: now,
+            consent_version: None,
+        };
+        let new = NewAccount {
+            id: &account.id,
+            email: None,
+            password_hash: None,
+            wallet: Some(wallet),
+            display_name: None,
+            role: &account.role,
+            created_at: now,
+        };
+        if conn.insert_account(&new).await? {
+            return Ok((account, None));
+        }
+        // The same wallet's first sign-in on another request got there first.
+        let row = conn.account_by_wallet(wallet).await?;
+        row.map(Account::from_row).ok_or(Error::WalletRefused)
     }
 
     /// Checks an email and password, returning the account with its stored preferences.
@@ -146,7 +225,7 @@ impl Accounts {
         let checked = self
             .hasher
             .verify(
-                found.as_ref().map(|(a, _)| a.password_hash.as_str()),
+                found.as_ref().and_then(|(a, _)| a.password_hash.as_deref()),
                 &credentials.password.0,
             )
             .await
@@ -200,10 +279,12 @@ impl Accounts {
         now: Millis,
         origin: &Origin,
     ) -> Result<()> {
-        let attempt = throttle::reserve(&*self.store, &account.email, now).await?;
+        let attempt = throttle::reserve(&*self.store, &account.throttle_name(), now).await?;
+        // An account without a password (made by a wallet) is checked against the dummy
+        // hash: the same time, and never a match.
         let checked = self
             .hasher
-            .verify(Some(&account.password_hash), &password.0)
+            .verify(account.password_hash.as_deref(), &password.0)
             .await;
         attempt.settle_by(&*self.store, &checked).await?;
         if checked? {

@@ -6,6 +6,9 @@
 //! attempts are still pending waits for them to settle: parallel right passwords all get
 //! in, parallel wrong ones stop at exactly five.
 //!
+//! Sign-In with Ethereum counts failures per address under [`wallet_name`] in the same
+//! way, so one limit covers both ways in.
+//!
 //! The key is the email's SHA-256, so attempts on emails that have no account do not leave
 //! those emails lying around.
 
@@ -29,6 +32,11 @@ const POLL: Duration = Duration::from_millis(10);
 /// The throttle's key for a (normalised) email.
 pub fn email_key(email: &str) -> [u8; 32] {
     Sha256::digest(email.as_bytes()).into()
+}
+
+/// The throttle's name for a wallet (EIP-55 form). It has no `@`, so no email can share it.
+pub fn wallet_name(wallet: &str) -> String {
+    format!("wallet:{wallet}")
 }
 
 /// A reserved attempt, to settle with the outcome of the password check.

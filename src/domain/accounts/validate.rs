@@ -170,6 +170,14 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+impl Secret {
+    /// The password of an input where it may be left out (erasure: an account made by a
+    /// wallet has none to give).
+    pub fn optional(input: PasswordInput) -> Option<Secret> {
+        input.password.map(Secret)
+    }
+}
+
 impl TryFrom<PasswordInput> for Secret {
     type Error = Error;
     fn try_from(input: PasswordInput) -> Result<Self> {

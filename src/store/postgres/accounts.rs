@@ -9,8 +9,8 @@ use crate::store::{
 };
 
 /// The newest consent choice's version rides along as one index seek (`consents_by_user`).
-const ACCOUNT_ROW: &str =
-    "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at,
+pub(super) const ACCOUNT_ROW: &str =
+    "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at, u.wallet,
             p.theme, p.notifications, p.language,
             (SELECT c.version FROM consents c WHERE c.user_id = u.id ORDER BY c.id DESC LIMIT 1)
               AS consent_version
@@ -23,8 +23,8 @@ impl AccountRepo for PgConn {
         // Two registrations of one email at once: the second waits for the first and then
         // does nothing (ON CONFLICT settles it against committed and in-flight rows alike).
         let done = sqlx::query(
-            "INSERT INTO users (id, email, password_hash, display_name, role, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO users (id, email, password_hash, display_name, role, created_at, wallet)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
         )
         .bind(a.id)
         .bind(a.email)
@@ -32,6 +32,7 @@ impl AccountRepo for PgConn {
         .bind(a.display_name)
         .bind(a.role)
         .bind(a.created_at)
+        .bind(a.wallet)
         .execute(&mut *c)
         .await?;
         Ok(done.rows_affected() == 1)

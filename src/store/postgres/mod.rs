@@ -53,6 +53,7 @@ mod history;
 mod privacy;
 mod retention;
 mod sessions;
+mod wallets;
 
 use super::{Conn, Store, StoreResult};
 use sha2::{Digest, Sha256};

@@ -27,7 +27,7 @@ impl PrivacyRepo for PgConn {
     async fn erase_user(
         &mut self,
         user_id: &str,
-        email_key: &[u8; 32],
+        attempt_keys: &[[u8; 32]],
     ) -> StoreResult<Option<Erased>> {
         let mut c = self.atomic().await?;
         // The user's lock first (the caller took it already when it read the sessions to
@@ -83,10 +83,12 @@ impl PrivacyRepo for PgConn {
         let consents = by_user("DELETE FROM consents WHERE user_id = $1").await?;
         by_user("DELETE FROM user_preferences WHERE user_id = $1").await?;
         let account = by_user("DELETE FROM users WHERE id = $1").await?;
-        sqlx::query("DELETE FROM login_attempts WHERE email_hash = $1")
-            .bind(&email_key[..])
-            .execute(&mut *c)
-            .await?;
+        for key in attempt_keys {
+            sqlx::query("DELETE FROM login_attempts WHERE email_hash = $1")
+                .bind(&key[..])
+                .execute(&mut *c)
+                .await?;
+        }
         if account != 1 {
             return Ok(None);
         }
@@ -103,7 +105,7 @@ impl PrivacyRepo for PgConn {
 /// Everything held about `user_id`, read on one connection.
 async fn read_held(c: &mut PgConnection, user_id: &str) -> StoreResult<Option<Held>> {
     let Some(user) = sqlx::query_as::<_, UserRow>(
-        "SELECT u.id, u.email, u.display_name, u.role, u.created_at,
+        "SELECT u.id, u.email, u.wallet, u.display_name, u.role, u.created_at,
                 p.theme, p.notifications, p.language, p.updated_at AS preferences_at
            FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = $1",
     )

@@ -149,9 +149,9 @@ impl PrivacyRepo for SplitConn {
     async fn erase_user(
         &mut self,
         user_id: &str,
-        email_key: &[u8; 32],
+        attempt_keys: &[[u8; 32]],
     ) -> StoreResult<Option<Erased>> {
-        self.sql().erase_user(user_id, email_key).await
+        self.sql().erase_user(user_id, attempt_keys).await
     }
 }
 
@@ -167,5 +167,35 @@ impl RetentionRepo for SplitConn {
 
     async fn delete_logs_ended_before(&mut self, before: Millis) -> StoreResult<u64> {
         self.sql().delete_logs_ended_before(before).await
+    }
+}
+
+#[async_trait::async_trait]
+impl WalletRepo for SplitConn {
+    async fn account_by_wallet(&mut self, wallet: &str) -> StoreResult<Option<AccountRow>> {
+        self.sql().account_by_wallet(wallet).await
+    }
+
+    async fn set_wallet(&mut self, user_id: &str, wallet: Option<&str>) -> StoreResult<bool> {
+        self.sql().set_wallet(user_id, wallet).await
+    }
+
+    async fn put_nonce(
+        &mut self,
+        session_id: &str,
+        nonce_hash: &[u8; 32],
+        expires_at: Millis,
+    ) -> StoreResult<()> {
+        self.sql()
+            .put_nonce(session_id, nonce_hash, expires_at)
+            .await
+    }
+
+    async fn take_nonce(&mut self, session_id: &str) -> StoreResult<Option<NonceRow>> {
+        self.sql().take_nonce(session_id).await
+    }
+
+    async fn prune_nonces(&mut self, now: Millis) -> StoreResult<u64> {
+        self.sql().prune_nonces(now).await
     }
 }

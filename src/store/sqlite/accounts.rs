@@ -9,8 +9,8 @@ use crate::store::{
 };
 
 /// The newest consent choice's version rides along as one index seek (`consents_by_user`).
-const ACCOUNT_ROW: &str =
-    "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at,
+pub(super) const ACCOUNT_ROW: &str =
+    "SELECT u.id, u.email, u.password_hash, u.display_name, u.role, u.created_at, u.wallet,
             p.theme, p.notifications, p.language,
             (SELECT c.version FROM consents c WHERE c.user_id = u.id ORDER BY c.id DESC LIMIT 1)
               AS consent_version
@@ -21,8 +21,8 @@ impl AccountRepo for SqliteConn {
     async fn insert_account(&mut self, a: &NewAccount<'_>) -> StoreResult<bool> {
         let mut c = self.on(Pool::Primary).await?;
         let done = sqlx::query(
-            "INSERT INTO users (id, email, password_hash, display_name, role, created_at)
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING",
+            "INSERT INTO users (id, email, password_hash, display_name, role, created_at, wallet)
+             VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(a.id)
         .bind(a.email)
@@ -30,6 +30,7 @@ impl AccountRepo for SqliteConn {
         .bind(a.display_name)
         .bind(a.role)
         .bind(a.created_at)
+        .bind(a.wallet)
         .execute(&mut *c)
         .await?;
         Ok(done.rows_affected() == 1)

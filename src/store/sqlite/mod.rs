@@ -12,6 +12,7 @@ mod history;
 mod privacy;
 mod retention;
 mod sessions;
+mod wallets;
 
 use super::{Conn, Store, StoreResult};
 use sqlx::pool::PoolConnection;

@@ -23,7 +23,7 @@ impl PrivacyRepo for SqliteConn {
     async fn erase_user(
         &mut self,
         user_id: &str,
-        email_key: &[u8; 32],
+        attempt_keys: &[[u8; 32]],
     ) -> StoreResult<Option<Erased>> {
         let mut c = self.on(Pool::Primary).await?;
         let mut by_user = async |sql: &str| -> StoreResult<u64> {
@@ -52,10 +52,12 @@ impl PrivacyRepo for SqliteConn {
         let consents = by_user("DELETE FROM consents WHERE user_id = ?").await?;
         by_user("DELETE FROM user_preferences WHERE user_id = ?").await?;
         let account = by_user("DELETE FROM users WHERE id = ?").await?;
-        sqlx::query("DELETE FROM login_attempts WHERE email_hash = ?")
-            .bind(&email_key[..])
-            .execute(&mut *c)
-            .await?;
+        for key in attempt_keys {
+            sqlx::query("DELETE FROM login_attempts WHERE email_hash = ?")
+                .bind(&key[..])
+                .execute(&mut *c)
+                .await?;
+        }
         // Run in the caller's transaction, a missing account rolls all of it back.
         Ok((account == 1).then_some(Erased {
             sessions,
@@ -69,7 +71,7 @@ impl PrivacyRepo for SqliteConn {
 /// Everything held about `user_id`, read on one connection.
 async fn read_held(c: &mut SqliteConnection, user_id: &str) -> StoreResult<Option<Held>> {
     let Some(user) = sqlx::query_as::<_, UserRow>(
-        "SELECT u.id, u.email, u.display_name, u.role, u.created_at,
+        "SELECT u.id, u.email, u.wallet, u.display_name, u.role, u.created_at,
                 p.theme, p.notifications, p.language, p.updated_at AS preferences_at
            FROM users u LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = ?",
     )

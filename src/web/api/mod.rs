@@ -8,6 +8,7 @@ mod devices;
 mod preferences;
 mod privacy;
 mod session;
+mod wallet;
 
 use super::AppState;
 use crate::error::{ApiError, ErrorCode};
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .merge(auth::router())
         .merge(devices::router())
         .merge(privacy::router())
+        .merge(wallet::router())
         .route(
             "/api/{*rest}",
             any(|| async { ApiError::not_found("no such API route") }),
