@@ -30,25 +30,28 @@
 //! - [`i18n`]: every string of the pages in English, Spanish, French and German.
 //! - [`app`]: the Leptos app: shell, router, navigation, and one module per page holding
 //!   the page and the server functions it calls (`app::home`, `app::preferences`,
-//!   `app::session`, `app::sign_in`, `app::devices`, `app::privacy`); `app::forms` for
+//!   `app::session`, `app::sign_in`, `app::devices`, `app::privacy`, and `app::wallet`,
+//!   Sign-In with Ethereum on `/login` and `/devices`); `app::forms` for
 //!   what forms share, `app::server` for the one wrapper every server function runs in.
 //!
 //! Server only (`ssr`):
 //! - `config`: the environment variables of `API.md`, validated (`config::WebOrigin`:
 //!   `PUBLIC_URL` and the origin comparison of the CSRF rule; `config::parse_trusted`:
-//!   `TRUSTED_PROXIES`).
+//!   `TRUSTED_PROXIES`; `SIWE_CHAIN_IDS` in `config/chains.rs`).
 //! - `domain`: the rules and use cases. `domain::visitor` (who is asking, resolved per
 //!   request), `domain::auth` (sign-in and out, re-authentication, password change, the
 //!   caller's own session), `domain::devices`, `domain::preferences`, `domain::tracking`
 //!   (group-commit writer, activity), `domain::consent`, `domain::privacy` (export,
-//!   erasure), `domain::retention`; the services they share, `domain::sessions` (tokens,
-//!   expiry, the in-process cache, and `Sessions::end`, the one way a session ends),
+//!   erasure), `domain::retention`, `domain::wallet` (Sign-In with Ethereum: nonces,
+//!   `domain::wallet::check` for the checks of a signed message, linking a wallet); the
+//!   services they share, `domain::sessions` (tokens, expiry, the in-process cache, and
+//!   `Sessions::end`, the one way a session ends),
 //!   `domain::accounts` (validated input, argon2id, the throttle), `domain::audit`; and
 //!   `domain::types`, the leaf types that cross the storage seam. A use case owns its
 //!   transaction and reports what it did (`domain::Happened`).
 //! - `store`: one trait per area (`SessionRepo`, `HistoryRepo`, `AccountRepo`,
-//!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`), reached through a
-//!   `Store` that opens transactions; `store::sqlite` fills them over one file,
+//!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`, `WalletRepo`), reached
+//!   through a `Store` that opens transactions; `store::sqlite` fills them over one file,
 //!   `store::postgres` over a PostgreSQL database several instances can share, and
 //!   `store::open` picks one by `DATABASE_URL`; `store::redis` holds the live sessions
 //!   in Redis (`SESSION_STORE_URL`), joined to either SQL engine by `store::split`

@@ -6,7 +6,8 @@ use axum::body::Body;
 use axum::http::{header, Method, StatusCode};
 use serde_json::{json, Value};
 
-fn types(audit: &Value) -> Vec<String> {
+/// The types of an audit page's entries, newest first.
+pub fn types(audit: &Value) -> Vec<String> {
     audit["items"]
         .as_array()
         .unwrap()

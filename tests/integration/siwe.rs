@@ -1,6 +1,7 @@
 //! Sign-In with Ethereum: real EIP-4361 messages signed (EIP-191) with local keys, through
 //! the API, for every rule of the contract and every failure.
 
+use crate::audit::types;
 use crate::harness::{Client, TestApp, PW};
 use axum::http::{header, Method, StatusCode};
 use k256::ecdsa::{SigningKey, VerifyingKey};
@@ -107,6 +108,12 @@ async fn post_signed(
         .await
 }
 
+/// Posts `msg` signed by `wallet` to `path`.
+async fn submit(c: &mut Client, path: &str, msg: &Msg, wallet: &Wallet) -> crate::harness::Res {
+    let text = msg.text();
+    post_signed(c, path, &text, &wallet.sign(&text)).await
+}
+
 /// Gets a nonce, signs the message for it and signs in; returns the response.
 async fn sign_in(c: &mut Client, wallet: &Wallet) -> crate::harness::Res {
     let text = Msg::new(&challenge(c).await, wallet).text();
@@ -124,15 +131,6 @@ fn server_time(app: &TestApp, offset_secs: i64) -> String {
     )
     .unwrap();
     rfc3339(at)
-}
-
-fn audit_types(audit: &Value) -> Vec<String> {
-    audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["type"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[tokio::test]
@@ -161,13 +159,7 @@ async fn a_signed_message_signs_in_and_the_first_one_makes_the_account() {
         .await;
     let guest_token = c.session_token().unwrap();
     let msg = Msg::new(&nonce, &wallet);
-    let res = post_signed(
-        &mut c,
-        "/api/auth/siwe",
-        &msg.text(),
-        &wallet.sign(&msg.text()),
-    )
-    .await;
+    let res = submit(&mut c, "/api/auth/siwe", &msg, &wallet).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
     let user = res.json()["user"].clone();
     assert_eq!(user["email"], Value::Null);
@@ -236,13 +228,7 @@ async fn every_failed_check_is_the_same_401_and_uses_up_the_nonce() {
         let good = Msg::new(&challenge(&mut c).await, &wallet);
         let mut bad = good.clone();
         spoil(&mut bad);
-        let res = post_signed(
-            &mut c,
-            "/api/auth/siwe",
-            &bad.text(),
-            &wallet.sign(&bad.text()),
-        )
-        .await;
+        let res = submit(&mut c, "/api/auth/siwe", &bad, &wallet).await;
         assert_eq!(
             res.status,
             StatusCode::UNAUTHORIZED,
@@ -257,13 +243,7 @@ async fn every_failed_check_is_the_same_401_and_uses_up_the_nonce() {
             "{what}: the same words"
         );
         // The nonce is gone: the right message for it fails now.
-        let res = post_signed(
-            &mut c,
-            "/api/auth/siwe",
-            &good.text(),
-            &wallet.sign(&good.text()),
-        )
-        .await;
+        let res = submit(&mut c, "/api/auth/siwe", &good, &wallet).await;
         assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{what}: nonce reused");
     }
 
@@ -308,13 +288,7 @@ async fn every_failed_check_is_the_same_401_and_uses_up_the_nonce() {
     msg.chain = 10;
     msg.issued_at = server_time(&app, 50);
     msg.tail = format!("\nExpiration Time: {}", server_time(&app, 300));
-    let res = post_signed(
-        &mut c,
-        "/api/auth/siwe",
-        &msg.text(),
-        &wallet.sign(&msg.text()),
-    )
-    .await;
+    let res = submit(&mut c, "/api/auth/siwe", &msg, &wallet).await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text());
 }
 
@@ -356,32 +330,18 @@ async fn a_nonce_is_single_use_bound_to_its_session_and_lives_ten_minutes() {
     assert_eq!(res.status, StatusCode::UNAUTHORIZED, "a replaced nonce");
 
     // Ten minutes.
-    let mut c = client(&app);
-    let nonce = challenge(&mut c).await;
-    app.advance(Duration::from_secs(9 * 60 + 50));
-    let mut msg = Msg::new(&nonce, &wallet);
-    msg.issued_at = server_time(&app, 0);
-    let res = post_signed(
-        &mut c,
-        "/api/auth/siwe",
-        &msg.text(),
-        &wallet.sign(&msg.text()),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::OK, "within ten minutes");
-    let mut c = client(&app);
-    let nonce = challenge(&mut c).await;
-    app.advance(Duration::from_secs(10 * 60 + 1));
-    let mut msg = Msg::new(&nonce, &wallet);
-    msg.issued_at = server_time(&app, 0);
-    let res = post_signed(
-        &mut c,
-        "/api/auth/siwe",
-        &msg.text(),
-        &wallet.sign(&msg.text()),
-    )
-    .await;
-    assert_eq!(res.status, StatusCode::UNAUTHORIZED, "after ten minutes");
+    for (wait, answer) in [
+        (9 * 60 + 50, StatusCode::OK),
+        (10 * 60 + 1, StatusCode::UNAUTHORIZED),
+    ] {
+        let mut c = client(&app);
+        let nonce = challenge(&mut c).await;
+        app.advance(Duration::from_secs(wait));
+        let mut msg = Msg::new(&nonce, &wallet);
+        msg.issued_at = server_time(&app, 0);
+        let res = submit(&mut c, "/api/auth/siwe", &msg, &wallet).await;
+        assert_eq!(res.status, answer, "{wait} s after the nonce");
+    }
 
     // No session, no nonce: refused.
     let res = post_signed(&mut client(&app), "/api/auth/siwe", &text, &signature).await;
@@ -468,7 +428,7 @@ async fn a_wallet_links_to_one_account_and_unlinks_only_if_another_way_in_is_lef
         wallet.address.as_str()
     );
     let audit = ann.get("/api/audit").await.json();
-    assert_eq!(audit_types(&audit)[0], "wallet_linked");
+    assert_eq!(types(&audit)[0], "wallet_linked");
     assert_eq!(
         audit["items"][0]["details"]["wallet"],
         wallet.address.as_str()
@@ -498,7 +458,7 @@ async fn a_wallet_links_to_one_account_and_unlinks_only_if_another_way_in_is_lef
         Value::Null
     );
     assert_eq!(
-        audit_types(&ann.get("/api/audit").await.json())[0],
+        types(&ann.get("/api/audit").await.json())[0],
         "wallet_unlinked"
     );
     let mut w = client(&app);
