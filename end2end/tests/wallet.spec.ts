@@ -56,8 +56,9 @@ test.describe("Sign-In with Ethereum", () => {
     await page.goto("/devices");
     await hydrated(page);
     await expect(page.getByTestId("linked-wallet")).toHaveText(address);
-    // The wallet is this account's only way in: no "Unlink wallet".
+    // The wallet is this account's only way in: no "Unlink wallet", and no password to change.
     await expect(page.getByRole("button", { name: "Unlink wallet", exact: true })).toHaveCount(0);
+    await expect(page.getByRole("heading", { name: "Change password" })).toHaveCount(0);
 
     // Signed out and in again, the wallet finds the same account.
     expect((await page.request.post("/api/auth/logout")).status()).toBe(204);
@@ -76,7 +77,10 @@ test.describe("Sign-In with Ethereum", () => {
     const noJs = await browser.newContext({ javaScriptEnabled: false });
     const plain = await noJs.newPage();
     await plain.goto("/login");
-    await expect(plain.getByText("JavaScript, which is turned off")).toBeVisible();
+    // What the reader sees: the <noscript> note is rendered text, not DOM text.
+    await expect(plain.locator("section.wallet")).toContainText("JavaScript, which is turned off", {
+      useInnerText: true,
+    });
     await expect(plain.getByRole("button", { name: "Sign in with Ethereum" })).toHaveCount(0);
     await noJs.close();
   });

@@ -196,19 +196,27 @@ pub fn DevicesPage() -> impl IntoView {
                     })
             }}
         </Suspense>
-        <section class="change-password" aria-labelledby="password-heading">
-            <h2 id="password-heading">{prefs.text(Key::ChangePassword)}</h2>
-            <ActionForm action=change attr:class="stack">
-                <label for="current_password">{prefs.text(Key::CurrentPassword)}</label>
-                <input id="current_password" name="currentPassword" type="password"
-                    autocomplete="current-password" required />
-                <label for="new_password">{prefs.text(Key::NewPassword)}</label>
-                <input id="new_password" name="newPassword" type="password"
-                    autocomplete="new-password" required aria-describedby="new-password-hint" />
-                <small id="new-password-hint">{prefs.text(Key::PasswordHint)}</small>
-                <button type="submit">{prefs.text(Key::ChangePassword)}</button>
-            </ActionForm>
-        </section>
+        // An account made by a wallet has no password to change.
+        <Suspense fallback=|| ()>
+            {move || data.get().map(|result| {
+                let wallet_only = matches!(result, Ok(Some(d)) if !d.has_password);
+                (!wallet_only).then(|| view! {
+            <section class="change-password" aria-labelledby="password-heading">
+                <h2 id="password-heading">{prefs.text(Key::ChangePassword)}</h2>
+                <ActionForm action=change attr:class="stack">
+                    <label for="current_password">{prefs.text(Key::CurrentPassword)}</label>
+                    <input id="current_password" name="currentPassword" type="password"
+                        autocomplete="current-password" required />
+                    <label for="new_password">{prefs.text(Key::NewPassword)}</label>
+                    <input id="new_password" name="newPassword" type="password"
+                        autocomplete="new-password" required aria-describedby="new-password-hint" />
+                    <small id="new-password-hint">{prefs.text(Key::PasswordHint)}</small>
+                    <button type="submit">{prefs.text(Key::ChangePassword)}</button>
+                </ActionForm>
+            </section>
+                })
+            })}
+        </Suspense>
     }
 }
 
