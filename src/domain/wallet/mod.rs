@@ -15,7 +15,7 @@ use super::auth::{Auth, Method};
 use super::visitor::Visitor;
 use super::{AuditEvent, AuditKind, Error, Happened, Millis, Result};
 use crate::model::{SiweChallenge, User};
-use crate::store::{AttemptOutcome, NonceRow, Store};
+use crate::store::{AttemptOutcome, Store};
 use check::{Expected, Parsed, Refusal, Site, SiweProof, NONCE_TTL};
 use serde_json::json;
 use std::sync::Arc;
@@ -108,10 +108,7 @@ impl Wallets {
         site: &Site,
         now: Millis,
     ) -> Result<(User, Happened)> {
-        let nonce = self.take_nonce(visitor).await?;
-        let wallet = self
-            .verify(visitor, &proof, site, nonce.as_ref(), now)
-            .await?;
+        let wallet = self.verify(visitor, &proof, site, now).await?;
         let (account, prefs) = self.accounts.of_wallet(&wallet, now).await?;
         self.auth
             .sign_in(visitor, account, prefs, Method::Siwe, now)
@@ -129,20 +126,14 @@ impl Wallets {
         site: &Site,
         now: Millis,
     ) -> Result<(User, Happened)> {
-        let nonce = self.take_nonce(visitor).await?;
         let account_id = visitor.account()?.id.clone();
+        let wallet = self.verify(visitor, &proof, site, now).await?;
         if !visitor.recently_authenticated(self.reauth_window, now) {
             return Err(Error::ReauthenticationRequired);
         }
-        let wallet = self
-            .verify(visitor, &proof, site, nonce.as_ref(), now)
-            .await?;
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
-        let holder = tx.account_by_wallet(&wallet).await?;
-        if holder.is_some_and(|row| row.id != account_id) {
-            return Err(Error::WalletTaken);
-        }
+        // The wallet's unique key decides, against concurrent links and sign-ins alike.
         if !tx.set_wallet(&account_id, Some(&wallet)).await? {
             return Err(Error::WalletTaken);
         }
@@ -191,24 +182,23 @@ impl Wallets {
         Ok(account.to_user())
     }
 
-    /// Takes the session's nonce out of the store: from here on it is used, whatever the
-    /// attempt turns out to be.
-    async fn take_nonce(&self, visitor: &Visitor) -> Result<Option<NonceRow>> {
-        match &visitor.session {
-            Some(live) => Ok(self.store.conn().take_nonce(&live.record.public_id).await?),
-            None => Ok(None),
-        }
-    }
-
     /// Checks a proof against the session's nonce; returns the wallet that signed it.
+    /// The nonce is taken out of the store first: from here on it is used, whatever the
+    /// attempt turns out to be.
     async fn verify(
         &self,
         visitor: &Visitor,
         proof: &SiweProof,
         site: &Site,
-        nonce: Option<&NonceRow>,
         now: Millis,
     ) -> Result<String> {
+        let nonce = match &visitor.session {
+            Some(live) => {
+                let mut conn = self.store.conn();
+                conn.take_nonce(&live.record.public_id).await?
+            }
+            None => None,
+        };
         let Some(parsed) = Parsed::new(proof) else {
             return self.refuse(visitor, None, Refusal::Malformed, now).await;
         };
@@ -218,7 +208,7 @@ impl Wallets {
         let expected = Expected {
             site,
             chain_ids: &self.chain_ids,
-            nonce,
+            nonce: nonce.as_ref(),
             now,
         };
         let verdict = parsed.check(&expected);
