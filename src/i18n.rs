@@ -141,6 +141,8 @@ pub enum Key {
     LinkedWallet,
     WalletLinked,
     WalletUnlinked,
+    DeleteByWallet,
+    ErrWalletReauth,
 }
 
 /// The text for `key` in `lang`.
@@ -324,6 +326,8 @@ fn texts(key: Key) -> [&'static str; 4] {
         UnlinkWallet => ["Unlink wallet", "Desvincular monedero", "Délier le portefeuille", "Wallet trennen"],
         LinkedWallet => ["Linked wallet", "Monedero vinculado", "Portefeuille lié", "Verknüpfte Wallet"],
         WalletLinked => ["Wallet linked: it signs you in to this account.", "Monedero vinculado: con él inicias sesión en esta cuenta.", "Portefeuille lié : il vous connecte à ce compte.", "Wallet verknüpft: Sie meldet dich bei diesem Konto an."],
+        DeleteByWallet => ["This account signs in with its wallet: a recent wallet sign-in confirms the deletion.", "Esta cuenta inicia sesión con su monedero: un inicio de sesión reciente con él confirma la eliminación.", "Ce compte se connecte avec son portefeuille : une connexion récente avec lui confirme la suppression.", "Dieses Konto meldet sich mit seiner Wallet an: Eine kürzliche Anmeldung damit bestätigt das Löschen."],
+        ErrWalletReauth => ["Your wallet sign-in is too old for this: sign out, sign in with your wallet again, then try again.", "Tu inicio de sesión con el monedero es demasiado antiguo: cierra sesión, vuelve a iniciarla con tu monedero e inténtalo de nuevo.", "Votre connexion par portefeuille est trop ancienne : déconnectez-vous, reconnectez-vous avec votre portefeuille, puis réessayez.", "Deine Wallet-Anmeldung ist dafür zu alt: Melde dich ab, melde dich erneut mit deiner Wallet an und versuche es noch einmal."],
         WalletUnlinked => ["Wallet unlinked.", "Monedero desvinculado.", "Portefeuille délié.", "Wallet getrennt."],
     }
 }

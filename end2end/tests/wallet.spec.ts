@@ -136,6 +136,24 @@ test.describe("Sign-In with Ethereum", () => {
     for (const c of [ann.context, bob.context, elsewhere.context]) await c.close();
   });
 
+  test("an account made by a wallet deletes itself without a password", async ({ browser }) => {
+    const { context, address } = await withWallet(browser, generatePrivateKey());
+    const page = await context.newPage();
+    await signInWithWallet(page);
+    await page.goto("/privacy");
+    await hydrated(page);
+    await expect(page.getByText("a recent wallet sign-in confirms the deletion")).toBeVisible();
+    await expect(page.getByLabel("Password", { exact: true })).toHaveCount(0);
+    await page.getByRole("button", { name: "Delete my account", exact: true }).click();
+    await expect(page).toHaveURL(/deleted=1/);
+    expect((await page.request.get("/api/auth/me")).status()).toBe(401);
+    // The wallet is free: signing in again makes a new account.
+    await signInWithWallet(page);
+    const me = await (await page.request.get("/api/auth/me")).json();
+    expect(me.user.wallet).toBe(address);
+    await context.close();
+  });
+
   test("unlinking works without JavaScript", async ({ browser, request }) => {
     const email = await createAccount(request, "cat");
     const { context } = await withWallet(browser, generatePrivateKey());

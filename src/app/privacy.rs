@@ -4,7 +4,7 @@
 
 use super::forms::{failed, readable_time, redirect_unless, redirected, typed_password_error_key};
 use super::{use_consent_due, use_prefs};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::i18n::{t, Key};
 use crate::model::{ConsentFormInput, ConsentRecord, ConsentType, Outcome, PasswordInput};
 use crate::model::{ConsentState, PrivacyData};
@@ -24,6 +24,7 @@ pub async fn privacy_overview() -> Result<Option<PrivacyData>, ApiError> {
             history: consents.history(&ctx.visitor).await?,
             retention_days: ctx.state.domain.retention.days,
             due: ctx.visitor.consent_due,
+            has_password: ctx.visitor.account()?.password_hash.is_some(),
         }))
     })
     .await
@@ -185,13 +186,25 @@ pub fn PrivacyPage() -> impl IntoView {
         };
         saved.then(|| t(prefs.lang(), Key::ConsentSaved))
     };
-    // A password typed into the delete form that is wrong says so in those words.
+    // Whether the account was made by a wallet (it has no password to type).
+    let wallet_only = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(Some(d))) = data.get() {
+            wallet_only.set(!d.has_password);
+        }
+    });
+    // A password typed into the delete form that is wrong says so in those words; an
+    // account made by a wallet is told to sign in with it again.
     let alert = move || {
         let code = failed(delete.value().get())
             .or_else(|| failed(save.value().get()))
             .map(Some)
             .or_else(|| redirected().and_then(Result::err))?;
-        Some(t(prefs.lang(), typed_password_error_key(code)))
+        let key = match code {
+            Some(ErrorCode::ReauthenticationRequired) if wallet_only.get() => Key::ErrWalletReauth,
+            code => typed_password_error_key(code),
+        };
+        Some(t(prefs.lang(), key))
     };
 
     view! {
@@ -213,9 +226,23 @@ pub fn PrivacyPage() -> impl IntoView {
             <h2 id="delete-heading">{prefs.text(Key::DeleteHeading)}</h2>
             <p>{prefs.text(Key::DeleteWarning)}</p>
             <ActionForm action=delete attr:class="stack">
-                <label for="delete-password">{prefs.text(Key::Password)}</label>
-                <input id="delete-password" name="password" type="password"
-                    autocomplete="current-password" required />
+                // An account made by a wallet has no password: its recent wallet sign-in
+                // confirms (the server checks it).
+                <Suspense fallback=|| ()>
+                    {move || data.get().map(|result| {
+                        let wallet_only = matches!(result, Ok(Some(d)) if !d.has_password);
+                        if wallet_only {
+                            view! { <p class="note">{prefs.text(Key::DeleteByWallet)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <label for="delete-password">{prefs.text(Key::Password)}</label>
+                                <input id="delete-password" name="password" type="password"
+                                    autocomplete="current-password" required />
+                            }
+                            .into_any()
+                        }
+                    })}
+                </Suspense>
                 <button type="submit" class="danger">{prefs.text(Key::DeleteAccount)}</button>
             </ActionForm>
         </section>

@@ -37,6 +37,9 @@ pub struct PrivacyData {
     pub retention_days: u32,
     /// Whether the user has yet to choose under the policy in force.
     pub due: bool,
+    /// Whether the account has a password to confirm an erasure with (an account made by
+    /// a wallet confirms it by a recent wallet sign-in instead).
+    pub has_password: bool,
 }
 
 /// What a form did, carried back to its page in the query string of the redirect
