@@ -20,7 +20,7 @@ use leptos::prelude::*;
 pub async fn siwe_message(address: String, chain_id: Option<u64>) -> Result<String, ApiError> {
     use super::server::{send, serve};
     serve(|mut ctx| async move {
-        let site = ctx.site()?;
+        let site = crate::web::Ctx::site_of_leptos()?;
         let wallets = &ctx.state.domain.wallets;
         let (text, happened) = wallets
             .message_for(&mut ctx.visitor, &site, &address, chain_id, ctx.now)
@@ -38,7 +38,7 @@ pub async fn siwe_login(#[server(flatten)] input: SiweInput) -> Result<User, Api
     use crate::domain::wallet::check::SiweProof;
     serve(|mut ctx| async move {
         let proof = SiweProof::try_from(input)?;
-        let site = ctx.site()?;
+        let site = crate::web::Ctx::site_of_leptos()?;
         let wallets = &ctx.state.domain.wallets;
         let (user, happened) = wallets
             .sign_in(&mut ctx.visitor, proof, &site, ctx.now)
@@ -56,7 +56,7 @@ pub async fn link_wallet(#[server(flatten)] input: SiweInput) -> Result<User, Ap
     use crate::domain::wallet::check::SiweProof;
     serve(|mut ctx| async move {
         let proof = SiweProof::try_from(input)?;
-        let site = ctx.site()?;
+        let site = crate::web::Ctx::site_of_leptos()?;
         let wallets = &ctx.state.domain.wallets;
         let (user, happened) = wallets
             .link(&mut ctx.visitor, proof, &site, ctx.now)

@@ -29,8 +29,6 @@ pub struct Ctx {
     pub session: Session,
     /// The request's time, read once.
     pub now: Millis,
-    /// The request's `Host`, for [`Ctx::site`].
-    host: Option<HeaderValue>,
 }
 
 impl Ctx {
@@ -52,26 +50,14 @@ impl Ctx {
             visitor,
             session,
             now,
-            // HTTP/2 names the host in the URI's authority instead.
-            host: parts.headers.get(header::HOST).cloned().or_else(|| {
-                let authority = parts.uri.authority()?;
-                HeaderValue::from_str(authority.as_str()).ok()
-            }),
         })
     }
 
-    /// Where users reach this server, as Sign-In with Ethereum messages must name it:
-    /// `PUBLIC_URL`, else this plain-HTTP request's `Host` (`400` without a usable one).
-    pub fn site(&self) -> Result<Site, ApiError> {
-        if let Some(public) = &self.state.config.public_origin {
-            return Ok(Site::new(public.as_str()));
-        }
-        self.host
-            .as_ref()
-            .and_then(|h| h.to_str().ok())
-            .and_then(|host| WebOrigin::of_request("http", host))
-            .map(|origin| Site::new(origin.as_str()))
-            .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the request has no usable Host"))
+    /// [`site`] of the request a server function is answering.
+    pub fn site_of_leptos() -> Result<Site, ApiError> {
+        let state = leptos::prelude::use_context::<AppState>().ok_or_else(ApiError::unavailable)?;
+        let parts = leptos::prelude::use_context::<Parts>().ok_or_else(ApiError::unavailable)?;
+        site(&state, &parts)
     }
 
     /// The context of the request a server function is answering.
@@ -85,6 +71,36 @@ impl Ctx {
     /// or is expired; the preferences cookie is returned as an effect to send.
     pub async fn apply(&mut self, happened: &Happened) -> Result<Effects, ApiError> {
         effects(&self.state, &self.session, happened).await
+    }
+}
+
+/// Where users reach this server, as Sign-In with Ethereum messages must name it:
+/// `PUBLIC_URL`, else this plain-HTTP request's `Host` (the URI's authority under HTTP/2);
+/// `400` without a usable one. Read only by the routes that need it, not on every request.
+pub fn site(state: &AppState, parts: &Parts) -> Result<Site, ApiError> {
+    if let Some(public) = &state.config.public_origin {
+        return Ok(Site::new(public.as_str()));
+    }
+    let host = match parts.headers.get(header::HOST) {
+        Some(host) => host.to_str().ok(),
+        None => parts.uri.authority().map(|a| a.as_str()),
+    };
+    host.and_then(|host| WebOrigin::of_request("http", host))
+        .map(|origin| Site::new(origin.as_str()))
+        .ok_or_else(|| ApiError::new(ErrorCode::BadRequest, "the request has no usable Host"))
+}
+
+/// [`site`] as an extractor, for the `/api` routes of Sign-In with Ethereum.
+pub struct Reached(pub Site);
+
+impl<S: Send + Sync> FromRequestParts<S> for Reached
+where
+    AppState: axum::extract::FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        site(&axum::extract::FromRef::from_ref(state), parts).map(Reached)
     }
 }
 

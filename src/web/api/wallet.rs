@@ -5,7 +5,7 @@ use super::extract::Body;
 use crate::domain::wallet::check::SiweProof;
 use crate::error::ApiError;
 use crate::model::SiweInput;
-use crate::web::ctx::SignedIn;
+use crate::web::ctx::{Reached, SignedIn};
 use crate::web::{AppState, Ctx};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -20,8 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/account/wallet", post(link).delete(unlink))
 }
 
-async fn nonce(mut ctx: Ctx) -> Result<impl IntoResponse, ApiError> {
-    let site = ctx.site()?;
+async fn nonce(mut ctx: Ctx, Reached(site): Reached) -> Result<impl IntoResponse, ApiError> {
     let wallets = &ctx.state.domain.wallets;
     let (challenge, happened) = wallets.challenge(&mut ctx.visitor, &site, ctx.now).await?;
     Ok((ctx.apply(&happened).await?, Json(challenge)))
@@ -29,10 +28,10 @@ async fn nonce(mut ctx: Ctx) -> Result<impl IntoResponse, ApiError> {
 
 async fn sign_in(
     mut ctx: Ctx,
+    Reached(site): Reached,
     Body(input): Body<SiweInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let proof = SiweProof::try_from(input)?;
-    let site = ctx.site()?;
     let wallets = &ctx.state.domain.wallets;
     let (user, happened) = wallets
         .sign_in(&mut ctx.visitor, proof, &site, ctx.now)
@@ -42,10 +41,10 @@ async fn sign_in(
 
 async fn link(
     SignedIn(mut ctx): SignedIn,
+    Reached(site): Reached,
     Body(input): Body<SiweInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let proof = SiweProof::try_from(input)?;
-    let site = ctx.site()?;
     let wallets = &ctx.state.domain.wallets;
     let (user, happened) = wallets
         .link(&mut ctx.visitor, proof, &site, ctx.now)
