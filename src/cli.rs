@@ -81,12 +81,9 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, String> {
     let db = match &config.session_store_url {
         None => db,
         Some(url) => {
-            let sessions =
-                crate::store::redis::RedisSessions::connect(url, config.settings().policy)
-                    .await
-                    .map_err(|e| {
-                        format!("SESSION_STORE_URL: cannot reach {}: {e}", redacted(url))
-                    })?;
+            let sessions = crate::store::redis::RedisSessions::connect(url, config.policy())
+                .await
+                .map_err(|e| format!("SESSION_STORE_URL: cannot reach {}: {e}", redacted(url)))?;
             Arc::new(crate::store::split::SplitStore { sql: db, sessions })
         }
     };
@@ -117,17 +114,24 @@ fn say(line: &str) -> Result<(), String> {
     }
 }
 
+/// Every use case over the configured store, for a command that runs them once.
+async fn services(config: &Config) -> Result<Services, String> {
+    let store = open_store(config).await?;
+    let key = crate::web::cookies::load_key(&config.cookie_key)?;
+    Ok(Services::new(store, config.settings(&key)))
+}
+
 /// Runs the command; the error is the one line to print before exiting non-zero.
 pub async fn run(cli: Cli) -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
     let clock = Clock::default();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Admin { action } => {
-            let domain = Services::new(open_store(&config).await?, config.settings());
+            let domain = services(&config).await?;
             say(&admin(&domain, &config, &action).await?)
         }
         Command::Purge => {
-            let domain = Services::new(open_store(&config).await?, config.settings());
+            let domain = services(&config).await?;
             purge(&domain, &clock)
                 .await?
                 .iter()

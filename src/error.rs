@@ -24,6 +24,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     EmailTaken,
     WalletTaken,
+    PreconditionFailed,
     PayloadTooLarge,
     UnsupportedMediaType,
     RateLimited,
@@ -33,7 +34,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 18] = [
         ErrorCode::BadRequest,
         ErrorCode::ValidationFailed,
         ErrorCode::NoSession,
@@ -46,6 +47,7 @@ impl ErrorCode {
         ErrorCode::MethodNotAllowed,
         ErrorCode::EmailTaken,
         ErrorCode::WalletTaken,
+        ErrorCode::PreconditionFailed,
         ErrorCode::PayloadTooLarge,
         ErrorCode::UnsupportedMediaType,
         ErrorCode::RateLimited,
@@ -64,6 +66,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::EmailTaken | ErrorCode::WalletTaken => 409,
+            ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::RateLimited => 429,
@@ -87,6 +90,7 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::EmailTaken => "email_taken",
             ErrorCode::WalletTaken => "wallet_taken",
+            ErrorCode::PreconditionFailed => "precondition_failed",
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::RateLimited => "rate_limited",
@@ -278,6 +282,11 @@ mod server {
                     ErrorCode::InvalidCredentials,
                     "the signed message does not sign in here",
                 ),
+                E::PreconditionFailed => ApiError::new(
+                    ErrorCode::PreconditionFailed,
+                    "the key's version is not the one the request expects",
+                ),
+                E::TooLarge(message) => ApiError::new(ErrorCode::PayloadTooLarge, message),
                 E::RateLimited(seconds) => ApiError {
                     retry_after: Some(seconds),
                     ..ApiError::new(

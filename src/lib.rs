@@ -41,7 +41,10 @@
 //! - `domain`: the rules and use cases. `domain::visitor` (who is asking, resolved per
 //!   request), `domain::auth` (sign-in and out, re-authentication, password change, the
 //!   caller's own session), `domain::devices`, `domain::preferences`, `domain::tracking`
-//!   (group-commit writer, activity), `domain::consent`, `domain::privacy` (export,
+//!   (group-commit writer, activity), `domain::session_data` (a session's own values under
+//!   keys: versions, limits, sealed with a key from `COOKIE_KEY` in
+//!   `domain::session_data::seal`, carried to the session that replaces it at sign-in),
+//!   `domain::consent`, `domain::privacy` (export,
 //!   erasure), `domain::retention`, `domain::wallet` (Sign-In with Ethereum: nonces,
 //!   `domain::wallet::check` for the checks of a signed message, linking a wallet); the
 //!   services they share, `domain::sessions` (tokens, expiry, the in-process cache, and
@@ -49,12 +52,12 @@
 //!   `domain::accounts` (validated input, argon2id, the throttle), `domain::audit`; and
 //!   `domain::types`, the leaf types that cross the storage seam. A use case owns its
 //!   transaction and reports what it did (`domain::Happened`).
-//! - `store`: one trait per area (`SessionRepo`, `HistoryRepo`, `AccountRepo`,
+//! - `store`: one trait per area (`SessionRepo`, `SessionDataRepo`, `HistoryRepo`, `AccountRepo`,
 //!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`, `WalletRepo`), reached
 //!   through a `Store` that opens transactions; `store::sqlite` fills them over one file,
 //!   `store::postgres` over a PostgreSQL database several instances can share, and
 //!   `store::open` picks one by `DATABASE_URL`; `store::redis` holds the live sessions
-//!   in Redis (`SESSION_STORE_URL`), joined to either SQL engine by `store::split`
+//!   and their data in Redis (`SESSION_STORE_URL`), joined to either SQL engine by `store::split`
 //!   (`cli::open_store` puts them together). The schema, triggers included, is in
 //!   `migrations/sqlite` and `migrations/postgres`, one to one.
 //! - `web`: axum: `web::ctx` (the typed request context and the one place a use case's

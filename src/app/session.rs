@@ -4,12 +4,12 @@ use super::forms::{clock, readable_time, redirected};
 use super::use_prefs;
 use crate::error::ApiError;
 use crate::i18n::{t, Key};
-use crate::model::{Outcome, SessionPageData};
+use crate::model::{DataSummary, Outcome, SessionPageData};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The current session with one page of its visits (oldest first) and its latest actions;
-/// `None` when there is no live session.
+/// The current session with one page of its visits (oldest first), its latest actions and
+/// its stored data; `None` when there is no live session.
 #[server(prefix = "/api/fn", endpoint = "session_overview")]
 pub async fn session_overview(page: u32) -> Result<Option<SessionPageData>, ApiError> {
     use crate::domain::{Order, Pagination};
@@ -29,7 +29,12 @@ pub async fn session_overview(page: u32) -> Result<Option<SessionPageData>, ApiE
         let actions = tracking
             .actions(&live.record.public_id, Pagination::default(), Order::Desc)
             .await?;
-        Ok(Some(SessionPageData { session, actions }))
+        let data = ctx.state.domain.data.summaries(&ctx.visitor).await?;
+        Ok(Some(SessionPageData {
+            session,
+            actions,
+            data,
+        }))
     })
     .await
 }
@@ -104,7 +109,11 @@ pub fn SessionPage() -> impl IntoView {
 #[component]
 fn SessionDetails(overview: SessionPageData) -> impl IntoView {
     let prefs = use_prefs();
-    let SessionPageData { session, actions } = overview;
+    let SessionPageData {
+        session,
+        actions,
+        data,
+    } = overview;
     let visits = session.pages_visited;
     let (page, total_pages) = (visits.page, visits.total_pages);
     let first_number = (u64::from(visits.page) - 1) * u64::from(visits.per_page) + 1;
@@ -168,6 +177,48 @@ fn SessionDetails(overview: SessionPageData) -> impl IntoView {
                             })
                             .collect_view()}
                     </ul>
+                }
+                    .into_any()
+            }}
+        </section>
+
+        <StoredData data />
+    }
+}
+
+/// The session's stored data: each key with its size and last change (not the value, which
+/// belongs to the app that wrote it).
+#[component]
+fn StoredData(data: Vec<DataSummary>) -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <section aria-labelledby="data-heading">
+            <h2 id="data-heading">{prefs.text(Key::StoredData)} " (" {data.len()} ")"</h2>
+            {if data.is_empty() {
+                view! { <p class="empty">{prefs.text(Key::NoStoredData)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="data">
+                        <thead>
+                            <tr>
+                                <th scope="col">{prefs.text(Key::DataKeyName)}</th>
+                                <th scope="col">{prefs.text(Key::DataSize)}</th>
+                                <th scope="col">{prefs.text(Key::DataChanged)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {data
+                                .into_iter()
+                                .map(|d| view! {
+                                    <tr>
+                                        <th scope="row"><code>{d.key}</code></th>
+                                        <td>{d.size} " " {prefs.text(Key::Bytes)}</td>
+                                        <td><time datetime=d.updated_at.clone()>{readable_time(&d.updated_at)}</time></td>
+                                    </tr>
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
                 }
                     .into_any()
             }}

@@ -158,18 +158,25 @@ impl Config {
     }
 
     /// What the rules need of the configuration.
-    pub fn settings(&self) -> crate::domain::Settings {
+    /// The rules' settings; session data is sealed with a key derived from `cookie_key`.
+    pub fn settings(&self, cookie_key: &cookie::Key) -> crate::domain::Settings {
         crate::domain::Settings {
-            policy: crate::domain::SessionPolicy {
-                idle: self.idle_timeout_secs as i64 * 1000,
-                absolute: self.absolute_timeout_secs as i64 * 1000,
-            },
+            seal_key: crate::domain::session_data::seal::SealKey::derive(cookie_key.master()),
+            policy: self.policy(),
             max_sessions_per_user: self.max_sessions_per_user as usize,
             reauth_window: self.reauth_window_secs as i64 * 1000,
             admin_emails: self.admin_emails.clone(),
             consent_policy_version: self.consent_policy_version.clone(),
             retention_days: self.data_retention_days,
             siwe_chain_ids: self.siwe_chain_ids.clone(),
+        }
+    }
+
+    /// The session timeouts.
+    pub fn policy(&self) -> crate::domain::SessionPolicy {
+        crate::domain::SessionPolicy {
+            idle: self.idle_timeout_secs as i64 * 1000,
+            absolute: self.absolute_timeout_secs as i64 * 1000,
         }
     }
 

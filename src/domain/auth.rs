@@ -5,6 +5,7 @@
 
 use super::accounts::validate::{Credentials, PasswordChange, Registration, Secret};
 use super::accounts::{Account, Accounts};
+use super::session_data::SessionData;
 use super::sessions::{NewSession, Sessions};
 use super::visitor::Visitor;
 use super::{AuditKind, EndReason, Error, Happened, Millis, PrefsCookie, Result};
@@ -36,6 +37,7 @@ pub struct Auth {
     store: Arc<dyn Store>,
     sessions: Sessions,
     accounts: Accounts,
+    data: SessionData,
     /// `MAX_SESSIONS_PER_USER`.
     max_sessions: usize,
 }
@@ -45,12 +47,14 @@ impl Auth {
         store: Arc<dyn Store>,
         sessions: Sessions,
         accounts: Accounts,
+        data: SessionData,
         max_sessions: usize,
     ) -> Self {
         Auth {
             store,
             sessions,
             accounts,
+            data,
             max_sessions,
         }
     }
@@ -194,7 +198,8 @@ impl Auth {
 
     /// Signs the visitor in to a verified account, in one transaction:
     /// - the request's session (a guest's, or another user's) ends, and one with a new
-    ///   token begins for the user (fixation defence); a guest's history becomes the user's;
+    ///   token begins for the user (fixation defence); a guest's history becomes the user's,
+    ///   and the session's data moves to the new one;
     /// - beyond `MAX_SESSIONS_PER_USER`, the least recently active sessions end;
     /// - preferences: the account's win and rewrite the cookie; an account without any
     ///   adopts the device's cookie.
@@ -209,7 +214,9 @@ impl Auth {
     ) -> Result<(User, Happened)> {
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
+        let mut carried = Default::default();
         if let Some(old) = visitor.session.clone() {
+            carried = self.data.carry_out(&mut *tx, &old).await?;
             let reason = match &old.record.user_id {
                 Some(other) if *other != account.id => EndReason::SignedOut,
                 _ => EndReason::Rotated,
@@ -229,6 +236,9 @@ impl Auth {
             &mut happened,
         )
         .await?;
+        self.data
+            .carry_in(&mut *tx, visitor.live()?, carried)
+            .await?;
         self.enforce_cap(&mut *tx, visitor, &account.id, now, &mut happened)
             .await?;
         visitor.account = Some(account);
@@ -294,6 +304,7 @@ impl Auth {
         let account = self.accounts.confirm(visitor, &password, now).await?;
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
+        let carried = self.data.carry_out(&mut *tx, visitor.live()?).await?;
         self.end_own(
             &mut *tx,
             visitor,
@@ -312,6 +323,9 @@ impl Auth {
             &mut happened,
         )
         .await?;
+        self.data
+            .carry_in(&mut *tx, visitor.live()?, carried)
+            .await?;
         happened
             .audit(&mut *tx, visitor.audit_event(AuditKind::Reauth, now))
             .await?;

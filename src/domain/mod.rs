@@ -5,7 +5,8 @@
 //!   preferences) and [`Happened`] (what a use case did that the edge must carry out: a new
 //!   token for the cookie, or none; the preferences cookie).
 //! - Use cases, each owning its transaction: [`auth`] (register, sign in and out,
-//!   re-authentication, password change), [`devices`] (a user's sessions, revoking them),
+//!   re-authentication, password change), [`session_data`] (a session's own values,
+//!   sealed, carried to the session that replaces it), [`devices`] (a user's sessions, revoking them),
 //!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
 //!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
 //! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
@@ -24,6 +25,7 @@ pub mod devices;
 pub mod preferences;
 pub mod privacy;
 pub mod retention;
+pub mod session_data;
 pub mod sessions;
 pub mod tracking;
 pub mod types;
@@ -73,6 +75,12 @@ pub enum Error {
     /// Linking a wallet that another account has.
     #[error("wallet taken")]
     WalletTaken,
+    /// A conditional write whose condition does not hold (`If-Match`, `If-None-Match`).
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// A write beyond a size limit; the message names the limit.
+    #[error("{0}")]
+    TooLarge(&'static str),
     /// Too many failed sign-ins for one email; retry after this many seconds.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
@@ -204,6 +212,8 @@ pub struct Settings {
     pub retention_days: u32,
     /// `SIWE_CHAIN_IDS`: never empty.
     pub siwe_chain_ids: Vec<u64>,
+    /// What session data is sealed with (derived from `COOKIE_KEY`).
+    pub seal_key: session_data::seal::SealKey,
 }
 
 /// Every service of the domain over one store. Cheap to clone (handles only).
@@ -211,6 +221,7 @@ pub struct Settings {
 pub struct Services {
     pub store: Arc<dyn Store>,
     pub sessions: sessions::Sessions,
+    pub data: session_data::SessionData,
     pub visitors: visitor::Visitors,
     pub auth: auth::Auth,
     pub devices: devices::Devices,
@@ -230,10 +241,12 @@ impl Services {
         let sessions = sessions::Sessions::new(store.clone(), settings.policy);
         let accounts = accounts::Accounts::new(store.clone(), settings.admin_emails.clone());
         let consents = consent::Consents::new(store.clone(), &settings.consent_policy_version);
+        let data = session_data::SessionData::new(store.clone(), settings.seal_key.clone());
         let auth = auth::Auth::new(
             store.clone(),
             sessions.clone(),
             accounts.clone(),
+            data.clone(),
             settings.max_sessions_per_user,
         );
         Services {
@@ -256,6 +269,7 @@ impl Services {
                 sessions.clone(),
                 accounts.clone(),
                 consents.clone(),
+                data.clone(),
                 settings.reauth_window,
             ),
             retention: retention::Retention::new(store.clone(), settings.retention_days),
@@ -269,6 +283,7 @@ impl Services {
             audit: audit::Audit::new(store.clone()),
             store,
             sessions,
+            data,
             auth,
             accounts,
             consents,

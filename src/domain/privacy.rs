@@ -1,7 +1,8 @@
 //! The data-protection rights: access and portability (the export) and erasure.
 //!
 //! The export is one JSON document with a schema version, holding everything Squid keeps
-//! about a user, read in one snapshot so its parts agree. Erasure deletes the account and
+//! about a user, read in one snapshot so its parts agree (the data of live sessions, read
+//! from the session store, with it). Erasure deletes the account and
 //! everything tied to it in one transaction, ends every session on every device, and
 //! anonymises the user's audit entries (their type and time stay, so the trail still
 //! shows that things happened, not to whom); one anonymous `account_deleted` entry records
@@ -11,12 +12,13 @@
 use super::accounts::validate::Secret;
 use super::accounts::Accounts;
 use super::consent::{record_of, Consents};
+use super::session_data::SessionData;
 use super::sessions::Sessions;
 use super::tracking::activity_item;
 use super::visitor::Visitor;
 use super::{audit, rfc3339, AuditEvent, AuditKind, EndReason, Error, Happened, Millis};
 use super::{Origin, PrefsCookie, Result, SessionChange, TokenHash};
-use crate::model::{ConsentState, Export, ExportedConsents, ExportedPreferences};
+use crate::model::{ConsentState, DataEntry, Export, ExportedConsents, ExportedPreferences};
 use crate::model::{ExportedAuditEntry, ExportedSession, User};
 use crate::store::{Held, Store};
 use std::collections::HashMap;
@@ -41,6 +43,7 @@ pub struct Privacy {
     sessions: Sessions,
     accounts: Accounts,
     consents: Consents,
+    data: SessionData,
     /// `REAUTH_WINDOW_SECS`: how recent a wallet sign-in confirms an erasure.
     reauth_window: Millis,
 }
@@ -51,6 +54,7 @@ impl Privacy {
         sessions: Sessions,
         accounts: Accounts,
         consents: Consents,
+        data: SessionData,
         reauth_window: Millis,
     ) -> Self {
         Privacy {
@@ -58,6 +62,7 @@ impl Privacy {
             sessions,
             accounts,
             consents,
+            data,
             reauth_window,
         }
     }
@@ -76,16 +81,21 @@ impl Privacy {
             .ok_or(Error::Unauthenticated)?;
         // Which logs are live, and their activity, is the session store's to say (a
         // separate store when the sessions are in Redis).
-        let live: HashMap<String, Millis> = conn
-            .user_sessions(&account.id)
-            .await?
-            .into_iter()
-            .map(|s| (s.record.public_id, s.record.last_activity))
-            .collect();
-        Ok(self.shape(held, &live, now))
+        let mut live: HashMap<String, (Millis, Vec<DataEntry>)> = HashMap::new();
+        for session in conn.user_sessions(&account.id).await? {
+            let data = self.data.entries_of(&mut *conn, &session).await?;
+            let record = session.record;
+            live.insert(record.public_id, (record.last_activity, data));
+        }
+        Ok(self.shape(held, live, now))
     }
 
-    fn shape(&self, held: Held, live: &HashMap<String, Millis>, now: Millis) -> Export {
+    fn shape(
+        &self,
+        held: Held,
+        mut live: HashMap<String, (Millis, Vec<DataEntry>)>,
+        now: Millis,
+    ) -> Export {
         let u = held.user;
         let preferences = match (u.theme, u.notifications, u.language, u.preferences_at) {
             (Some(theme), Some(notifications), Some(language), Some(at)) => {
@@ -110,7 +120,10 @@ impl Privacy {
             .sessions
             .into_iter()
             .map(|s| {
-                let last_activity = live.get(&s.public_id).copied();
+                let (last_activity, data) = match live.remove(&s.public_id) {
+                    Some((at, data)) => (Some(at), data),
+                    None => (None, vec![]),
+                };
                 ExportedSession {
                     live: s.ended_at.is_none() && last_activity.is_some(),
                     last_activity: last_activity.map(rfc3339),
@@ -122,6 +135,7 @@ impl Privacy {
                     ip: s.ip,
                     page_views: s.page_views,
                     actions: s.actions,
+                    data,
                 }
             })
             .collect();

@@ -4,6 +4,7 @@
 //! only: no database handles, no HTTP types. They import nothing else of the crate.
 
 mod account;
+mod data;
 mod input;
 mod pages;
 mod prefs;
@@ -11,6 +12,7 @@ mod privacy;
 mod session;
 
 pub use account::*;
+pub use data::*;
 pub use input::*;
 pub use pages::*;
 pub use prefs::*;

@@ -2,7 +2,9 @@
 //! works without JavaScript: the server function redirects back to the page with the
 //! outcome in the query string (`?saved=1`, or `?error=<code>`), which the page reads back.
 
-use super::{ActionEntry, ConsentRecord, ConsentState, DeviceSession, Paged, SessionView};
+use super::{
+    ActionEntry, ConsentRecord, ConsentState, DataSummary, DeviceSession, Paged, SessionView,
+};
 use serde::{Deserialize, Serialize};
 
 /// What the session page shows.
@@ -10,6 +12,8 @@ use serde::{Deserialize, Serialize};
 pub struct SessionPageData {
     pub session: SessionView,
     pub actions: Paged<ActionEntry>,
+    /// The session's stored data, by key.
+    pub data: Vec<DataSummary>,
 }
 
 /// Visits per page of the session page's list.

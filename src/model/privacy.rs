@@ -124,6 +124,8 @@ pub struct ExportedSession {
     pub ip: Option<String>,
     pub page_views: i64,
     pub actions: i64,
+    /// The session's data, by key (an ended session has none).
+    pub data: Vec<super::DataEntry>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 //! `domain`, which reaches storage only through these traits. An engine fills them all:
 //! [`sqlite`] (one file, the default) or [`postgres`] (one database shared by several
 //! instances); [`open`] picks one by its URL. [`redis`] can hold the live sessions instead
-//! ([`SessionRepo`] only), beside either: [`split`] joins the two into one [`Store`]. All
+//! ([`SessionRepo`] and [`SessionDataRepo`]), beside either: [`split`] joins the two into one [`Store`]. All
 //! keep the same promises, down to the order of lists and what a call returns, so the
 //! domain and its tests cannot tell them apart.
 //!
@@ -12,7 +12,8 @@
 //!   dropped `Conn` rolls back). [`Store::conn`] gives the same operations, each taking
 //!   effect on its own: for reads and the single writes of the request path.
 //! - One trait per area, each in its own module with its row types: [`SessionRepo`] (live
-//!   sessions, which Redis can hold), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
+//!   sessions, which Redis can hold), [`SessionDataRepo`] (their data, which lives where
+//!   they do), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
 //!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
 //!   (Sign-In with Ethereum: linked wallets, nonces). A [`Conn`] is all of them.
 //!
@@ -39,6 +40,7 @@ pub mod postgres;
 pub mod privacy;
 pub mod redis;
 pub mod retention;
+pub mod session_data;
 pub mod sessions;
 pub mod split;
 pub mod sqlite;
@@ -54,6 +56,9 @@ pub use history::{
 };
 pub use privacy::{Erased, Held, LogRow, PrivacyRepo, UserRow};
 pub use retention::RetentionRepo;
+pub use session_data::{
+    DataLimits, DataOwner, DataPut, DataRow, DeleteOutcome, Expect, PutOutcome, SessionDataRepo,
+};
 pub use sessions::{SessionRepo, StoredSession};
 pub use wallets::{NonceRow, WalletRepo};
 
@@ -133,6 +138,7 @@ pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
 #[async_trait::async_trait]
 pub trait Conn:
     SessionRepo
+    + SessionDataRepo
     + HistoryRepo
     + AccountRepo
     + AuditRepo

@@ -80,7 +80,7 @@ impl AppState {
     ) -> Self {
         AppState(Arc::new(Shared {
             leptos_options,
-            domain: Services::new(store, config.settings()),
+            domain: Services::new(store, config.settings(&cookie_key)),
             config: Arc::new(config),
             cookie_key,
             clock,

@@ -137,13 +137,15 @@ impl TestRedis {
                 .unwrap();
             let text = match kind.as_str() {
                 "hash" => {
-                    let all: Vec<(String, String)> = redis::cmd("HGETALL")
+                    // Values may be binary (sealed session data): shown lossily, so
+                    // any text in them still shows.
+                    let all: Vec<(String, Vec<u8>)> = redis::cmd("HGETALL")
                         .arg(&key)
                         .query_async(&mut c)
                         .await
                         .unwrap();
                     all.iter()
-                        .map(|(k, v)| format!("{k}={v}"))
+                        .map(|(k, v)| format!("{k}={}", String::from_utf8_lossy(v)))
                         .collect::<Vec<_>>()
                         .join("|")
                 }

@@ -25,6 +25,7 @@ mod preferences;
 mod redis_sessions;
 mod retention;
 mod roles;
+mod session_data;
 mod sessions;
 mod sign_in;
 mod siwe;

@@ -52,6 +52,7 @@ mod consent;
 mod history;
 mod privacy;
 mod retention;
+mod session_data;
 mod sessions;
 mod wallets;
 

@@ -14,6 +14,7 @@
 //! and so the request that needed it answers 503 well inside the contract's 5 seconds. The
 //! connection manager reconnects by itself on the next command after a failure.
 
+mod data;
 mod scripts;
 
 use super::{StoreError, StoreResult, StoredSession};

@@ -10,7 +10,9 @@
 //!   the durable log of a session whose `rec` Redis has already expired;
 //! - `p la`, `p st`: sorted sets of every stored session by last activity and by start,
 //!   for the sweep;
-//! - `p user:id`: the set of a user's sessions, for devices, revocation and the cap.
+//! - `p user:id`: the set of a user's sessions, for devices, revocation and the cap;
+//! - `p data:pid`, `p dmeta:pid`: the session's data, by its public id (see `super::data`),
+//!   deleted with the session.
 //!
 //! Every field is always written ('' stands for "none"): a Lua table cannot hold a nil, and
 //! a reply would stop at the first.
@@ -104,7 +106,7 @@ return 1
     )
 });
 
-/// ARGV: p, hex…. Deletes each session, returning those that were there: of two instances
+/// ARGV: p, hex…. Deletes each session and its data, returning those that were there: of two instances
 /// ending the same session, exactly one gets it back (and so closes its log and audits).
 pub static REMOVE: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(&format!(
@@ -118,6 +120,7 @@ for i = 2, #ARGV do
   forget(p, hex)
   if r then
     if r[3] ~= '' then redis.call('SREM', p .. 'user:' .. r[3], hex) end
+    redis.call('DEL', p .. 'data:' .. r[2], p .. 'dmeta:' .. r[2])
     table.insert(out, r)
   end
 end

@@ -19,6 +19,9 @@ mod delegate;
 
 use super::redis::RedisSessions;
 use super::{Conn, SessionRepo, Store, StoreResult, StoredSession};
+use super::{
+    DataLimits, DataOwner, DataPut, DataRow, DeleteOutcome, Expect, PutOutcome, SessionDataRepo,
+};
 use crate::domain::{Millis, SessionRecord, TokenHash};
 use std::sync::Arc;
 
@@ -170,5 +173,43 @@ impl SessionRepo for SplitConn {
         started_before: Millis,
     ) -> StoreResult<Vec<StoredSession>> {
         self.sessions.expired(idle_before, started_before).await
+    }
+}
+
+/// The data lives with the sessions, in Redis.
+#[async_trait::async_trait]
+impl SessionDataRepo for SplitConn {
+    async fn data_entries(&mut self, owner: DataOwner<'_>) -> StoreResult<Vec<DataRow>> {
+        self.sessions.data_entries(owner).await
+    }
+
+    async fn data_entry(
+        &mut self,
+        owner: DataOwner<'_>,
+        key: &str,
+    ) -> StoreResult<Option<DataRow>> {
+        self.sessions.data_entry(owner, key).await
+    }
+
+    async fn put_data(
+        &mut self,
+        owner: DataOwner<'_>,
+        put: DataPut<'_>,
+        limits: DataLimits,
+    ) -> StoreResult<PutOutcome> {
+        self.sessions.put_data(owner, put, limits).await
+    }
+
+    async fn delete_data(
+        &mut self,
+        owner: DataOwner<'_>,
+        key: &str,
+        expect: Expect,
+    ) -> StoreResult<DeleteOutcome> {
+        self.sessions.delete_data(owner, key, expect).await
+    }
+
+    async fn insert_data(&mut self, owner: DataOwner<'_>, rows: &[DataRow]) -> StoreResult<()> {
+        self.sessions.insert_data(owner, rows).await
     }
 }

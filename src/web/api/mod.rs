@@ -4,6 +4,7 @@
 pub mod extract;
 
 mod auth;
+mod data;
 mod devices;
 mod preferences;
 mod privacy;
@@ -23,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/health", get(health))
         .merge(preferences::router())
         .merge(session::router())
+        .merge(data::router())
         .merge(auth::router())
         .merge(devices::router())
         .merge(privacy::router())

@@ -43,6 +43,12 @@ pub enum Key {
     PageOf,
     Actions,
     NoActions,
+    StoredData,
+    NoStoredData,
+    DataKeyName,
+    DataSize,
+    DataChanged,
+    Bytes,
     EndSession,
     SessionEnded,
     SessionEndedNewStarted,
@@ -209,6 +215,12 @@ fn texts(key: Key) -> [&'static str; 4] {
         PageOf => ["Page", "Página", "Page", "Seite"],
         Actions => ["Actions", "Acciones", "Actions", "Aktionen"],
         NoActions => ["No actions yet.", "Aún no hay acciones.", "Aucune action pour l’instant.", "Noch keine Aktionen."],
+        StoredData => ["Stored data", "Datos guardados", "Données enregistrées", "Gespeicherte Daten"],
+        NoStoredData => ["Nothing stored in this session.", "Nada guardado en esta sesión.", "Rien d’enregistré dans cette session.", "In dieser Sitzung ist nichts gespeichert."],
+        DataKeyName => ["Key", "Clave", "Clé", "Schlüssel"],
+        DataSize => ["Size", "Tamaño", "Taille", "Größe"],
+        DataChanged => ["Last change", "Último cambio", "Dernière modification", "Letzte Änderung"],
+        Bytes => ["bytes", "bytes", "octets", "Bytes"],
         EndSession => ["End session", "Terminar sesión", "Terminer la session", "Sitzung beenden"],
         SessionEnded => ["Session ended.", "Sesión terminada.", "Session terminée.", "Sitzung beendet."],
         SessionEndedNewStarted => [
@@ -333,69 +345,4 @@ fn texts(key: Key) -> [&'static str; 4] {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_contract_names_are_translated_as_ui_md_says() {
-        assert_eq!(t(Language::En, Key::SavePreferences), "Save preferences");
-        assert_eq!(
-            t(Language::Es, Key::SavePreferences),
-            "Guardar preferencias"
-        );
-        assert_eq!(t(Language::En, Key::EndSession), "End session");
-        assert_eq!(t(Language::Es, Key::EndSession), "Terminar sesión");
-        assert_eq!(t(Language::En, Key::Previous), "Previous");
-        assert_eq!(t(Language::En, Key::Next), "Next");
-        for (key, en, es) in [
-            (Key::CreateAccount, "Create account", "Crear cuenta"),
-            (Key::SignIn, "Sign in", "Iniciar sesión"),
-            (
-                Key::SignInWithEthereum,
-                "Sign in with Ethereum",
-                "Iniciar sesión con Ethereum",
-            ),
-            (Key::LinkWallet, "Link wallet", "Vincular monedero"),
-            (Key::UnlinkWallet, "Unlink wallet", "Desvincular monedero"),
-            (Key::Email, "Email", "Correo electrónico"),
-            (Key::Password, "Password", "Contraseña"),
-            (Key::DisplayName, "Display name", "Nombre visible"),
-            (Key::SignOut, "Sign out", "Cerrar sesión"),
-            (Key::SaveConsent, "Save consent", "Guardar consentimiento"),
-            (Key::DownloadData, "Download my data", "Descargar mis datos"),
-            (
-                Key::DeleteAccount,
-                "Delete my account",
-                "Eliminar mi cuenta",
-            ),
-            (Key::ConsentAnalytics, "Analytics", "Analítica"),
-            (Key::ConsentMarketing, "Marketing", "Marketing"),
-            (
-                Key::SignOutOthers,
-                "Sign out all other devices",
-                "Cerrar sesión en todos los demás dispositivos",
-            ),
-        ] {
-            assert_eq!(t(Language::En, key), en);
-            assert_eq!(t(Language::Es, key), es);
-        }
-    }
-
-    #[test]
-    fn no_translation_is_empty() {
-        use Key::*;
-        for key in [
-            NavLabel,
-            HomeTitle,
-            PrefsIntro,
-            SessionEndedNewStarted,
-            NoSession,
-            Failed,
-            NotFoundText,
-        ] {
-            for lang in crate::model::Language::ALL {
-                assert!(!t(lang, key).is_empty(), "{key:?} in {lang:?}");
-            }
-        }
-    }
-}
+mod tests;
