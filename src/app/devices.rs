@@ -280,6 +280,7 @@ fn DeviceRow(device: DeviceSession, end_one: ServerAction<EndDevice>) -> impl In
                     Some(n) => view! { <span title=device.user_agent.clone()>{n}</span> }.into_any(),
                     None => view! { <span>{prefs.text(Key::Unknown)}</span> }.into_any(),
                 }}
+                {device.app.then(|| view! { " " <strong class="badge app">{prefs.text(Key::AppToken)}</strong> })}
                 {device.current.then(|| view! { " " <strong class="badge">{prefs.text(Key::ThisDevice)}</strong> })}
             </td>
             <td>{match place {

@@ -71,6 +71,7 @@ impl Devices {
                     id: r.public_id,
                     ip: r.ip,
                     user_agent: r.user_agent,
+                    app: r.app,
                 }
             })
             .collect())

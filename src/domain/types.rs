@@ -155,6 +155,9 @@ pub struct SessionRecord {
     pub last_activity: Millis,
     /// When the user last signed in or re-authenticated on this session.
     pub auth_at: Option<Millis>,
+    /// Held by an app through a bearer token, not by a browser's cookie.
+    #[serde(default)]
+    pub app: bool,
 }
 
 impl SessionRecord {
@@ -342,6 +345,7 @@ mod tests {
             started_at,
             last_activity,
             auth_at: None,
+            app: false,
         };
         let r = record(0, 10 * MIN);
         assert_eq!(r.expires_at(&policy), 40 * MIN);

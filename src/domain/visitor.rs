@@ -96,6 +96,9 @@ pub struct Presented {
     /// The preferences of a genuine preferences cookie.
     pub cookie_prefs: Option<Preferences>,
     pub accept_language: Option<String>,
+    /// Whether the token came as `Authorization: Bearer` (an app's) rather than in the
+    /// cookie (a browser's).
+    pub bearer: bool,
 }
 
 /// Resolves visitors.
@@ -130,8 +133,9 @@ impl Visitors {
     /// - the preferences: a signed-in user's account's (the cookie is rewritten to mirror
     ///   them when they differ), else the cookie's, else the defaults from `Accept-Language`.
     ///
-    /// A token that leads to no live session is reported as [`SessionChange::Ended`], so the
-    /// cookie holding it is expired.
+    /// A token that leads to no live session (or to an app's session from a cookie, or a
+    /// browser's from a bearer) is reported as [`SessionChange::Ended`], so the cookie
+    /// holding it is expired.
     #[tracing::instrument(skip_all, level = "debug")]
     pub async fn resolve(&self, presented: Presented, now: Millis) -> Result<(Visitor, Happened)> {
         let prefs = presented
@@ -146,6 +150,12 @@ impl Visitors {
             happened.session = SessionChange::Ended;
             return Ok((visitor, happened));
         };
+        // An app's token works only as a bearer and a browser's only in its cookie: neither
+        // can be planted in the other's place.
+        if record.app != presented.bearer {
+            happened.session = SessionChange::Ended;
+            return Ok((visitor, happened));
+        }
         if !record.same_agent(&visitor.agent_hash, &visitor.user_agent) {
             // Hijack defence: a token presented by another browser is dead on the spot; the
             // audit names the request that presented it.

@@ -16,6 +16,15 @@ pub struct User {
     pub created_at: String,
 }
 
+/// `POST /api/auth/token` and its refresh: a bearer token for an app.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedToken {
+    pub token: String,
+    pub expires_at: String,
+    pub user: User,
+}
+
 /// `GET /api/auth/siwe/nonce`: the nonce the session was given and what the EIP-4361
 /// message must name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -97,6 +97,8 @@ pub struct DeviceSession {
     pub expires_at: String,
     pub ip: Option<String>,
     pub user_agent: String,
+    /// Held by an app through a bearer token (`POST /api/auth/token`), not a browser.
+    pub app: bool,
 }
 
 #[cfg(test)]

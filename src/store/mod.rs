@@ -59,7 +59,7 @@ pub use retention::RetentionRepo;
 pub use session_data::{
     DataLimits, DataOwner, DataPut, DataRow, DeleteOutcome, Expect, PutOutcome, SessionDataRepo,
 };
-pub use sessions::{SessionRepo, StoredSession};
+pub use sessions::{Rekeyed, SessionRepo, StoredSession};
 pub use wallets::{NonceRow, WalletRepo};
 
 /// A storage failure: the engine's own error, for the log only.
@@ -91,6 +91,13 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Whether a database error is a unique-key violation (a wallet another account has, a
+/// session key taken).
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
 
 /// An engine's handle, shared by every request.
 #[async_trait::async_trait]

@@ -8,6 +8,16 @@
 use super::StoreResult;
 use crate::domain::{AgentHash, Millis, SessionRecord, TokenHash};
 
+/// What moving a session to a new key did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rekeyed {
+    Done,
+    /// The session is gone: nothing changed.
+    Gone,
+    /// The new key is taken: nothing changed.
+    Taken,
+}
+
 /// A live session with its key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredSession {
@@ -30,6 +40,9 @@ pub trait SessionRepo {
 
     /// Moves `last_activity` forward (never back).
     async fn touch_session(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()>;
+
+    /// Moves a live session to a new key (a new token for the same session).
+    async fn rekey_session(&mut self, old: &TokenHash, new: &TokenHash) -> StoreResult<Rekeyed>;
 
     /// Records a fresh proof of identity (sign-in or password) on a session.
     async fn set_session_auth(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()>;
@@ -61,10 +74,11 @@ pub(crate) struct SessionRow {
     started_at: Millis,
     last_activity: Millis,
     auth_at: Option<Millis>,
+    app: bool,
 }
 
 pub(crate) const COLUMNS: &str =
-    "token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at";
+    "token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at, app";
 
 impl SessionRow {
     /// `None` for a key that is not a SHA-256 (never written by us).
@@ -83,6 +97,7 @@ impl SessionRow {
                 started_at: self.started_at,
                 last_activity: self.last_activity,
                 auth_at: self.auth_at,
+                app: self.app,
             },
         })
     }

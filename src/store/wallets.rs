@@ -36,9 +36,3 @@ pub trait WalletRepo {
     /// Deletes nonces that expired at or before `now`; returns how many.
     async fn prune_nonces(&mut self, now: Millis) -> StoreResult<u64>;
 }
-
-/// Whether a database error is a unique-key violation (a wallet another account has).
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.is_unique_violation())
-}

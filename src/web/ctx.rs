@@ -7,6 +7,7 @@
 //! carries out what it reports: the session cookie gets the new token or is expired, and
 //! the preferences cookie is rewritten or removed ([`Effects`]).
 
+use super::bearer::Bearer;
 use super::session_store::carry;
 use super::{cookies, AppState};
 use crate::config::WebOrigin;
@@ -29,6 +30,9 @@ pub struct Ctx {
     pub session: Session,
     /// The request's time, read once.
     pub now: Millis,
+    /// Whether the request came with `Authorization: Bearer` (an app's): then the session
+    /// cookie is never written.
+    pub bearer: bool,
 }
 
 impl Ctx {
@@ -45,11 +49,16 @@ impl Ctx {
             .cloned()
             .ok_or_else(ApiError::unavailable)?;
         let now = state.clock.now();
+        let bearer = parts
+            .extensions
+            .get::<Bearer>()
+            .is_some_and(|b| b.present());
         Ok(Ctx {
             state,
             visitor,
             session,
             now,
+            bearer,
         })
     }
 
@@ -70,7 +79,7 @@ impl Ctx {
     /// Carries out what a use case reports: the session cookie now carries its new token,
     /// or is expired; the preferences cookie is returned as an effect to send.
     pub async fn apply(&mut self, happened: &Happened) -> Result<Effects, ApiError> {
-        effects(&self.state, &self.session, happened).await
+        effects(&self.state, &self.session, happened, self.bearer).await
     }
 }
 
@@ -109,7 +118,12 @@ pub async fn effects(
     state: &AppState,
     session: &Session,
     happened: &Happened,
+    bearer: bool,
 ) -> Result<Effects, ApiError> {
+    if bearer {
+        // An app keeps no cookies: what its requests did reaches it in their bodies.
+        return Ok(Effects::default());
+    }
     carry(session, &happened.session).await?;
     let name = state.config.prefs_cookie_name();
     let secure = state.config.production;

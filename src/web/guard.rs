@@ -1,5 +1,6 @@
 //! Request guards and response headers that apply to every route.
 
+use super::bearer::Bearer;
 use super::AppState;
 use crate::config::WebOrigin;
 use crate::error::{ApiError, ErrorCode};
@@ -19,7 +20,8 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
-    if changes_state {
+    // A bearer is never sent by a browser on its own, and with one the cookies are not read.
+    if changes_state && !Bearer::of(req.headers()).present() {
         let scheme = req.uri().scheme_str().unwrap_or("http");
         if is_cross_site(req.headers(), state.config.public_origin.as_ref(), scheme) {
             return ApiError::csrf().into_response();

@@ -14,6 +14,7 @@
 //! - [`conn`]: the accept loop, its timeouts, graceful shutdown, keep-alive after refusals.
 
 pub mod api;
+pub mod bearer;
 pub mod conn;
 pub mod cookies;
 pub mod ctx;

@@ -30,6 +30,7 @@ mod sessions;
 mod sign_in;
 mod siwe;
 mod throttle;
+mod tokens;
 mod tracking;
 mod upgrade;
 mod use_cases;

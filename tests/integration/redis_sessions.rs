@@ -105,3 +105,41 @@ async fn writes_to_an_ended_session_bring_back_no_key() {
         assert!(!members.contains(&hex(&hash.0)));
     }
 }
+
+/// Sessions stored before the `app` field existed (an upgrade with live sessions) are read
+/// as browsers' sessions, by a lookup and by the scripts alike.
+#[tokio::test]
+async fn a_session_stored_without_the_app_field_is_a_browsers() {
+    if !sessions_in_redis() {
+        eprintln!("SKIPPED here: runs in the +redis suites");
+        return;
+    }
+    let app = TestApp::new().await;
+    let mut c = app.client();
+    c.register("old@example.com", crate::harness::PW).await;
+    let redis = app.redis().unwrap();
+    let (_, hash) = ttl_of_the_only_session(&app).await;
+    let mut conn = redis.conn().await;
+    for kind in ["rec", "end"] {
+        let removed: i64 = redis::cmd("HDEL")
+            .arg(format!("{}{kind}:{hash}", redis.prefix))
+            .arg("app")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(removed, 1, "{kind}");
+    }
+    // A new server (no cache) reads it from Redis.
+    let app = app.restart(&[]).await;
+    c.attach(&app);
+    assert_eq!(c.get("/api/auth/me").await.status, StatusCode::OK);
+    let devices = c.get("/api/sessions").await.json();
+    assert_eq!(devices["items"][0]["app"], false);
+    assert_eq!(
+        c.post("/api/auth/logout", serde_json::Value::Null)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert!(app.live_sessions().await.is_empty());
+}

@@ -173,6 +173,7 @@ mod tests {
             started_at: 0,
             last_activity: last,
             auth_at: None,
+            app: false,
         }
     }
 

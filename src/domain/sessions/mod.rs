@@ -22,7 +22,7 @@ pub use token::{new_public_id, Token};
 
 use super::{AgentHash, SessionRecord, TokenHash};
 use super::{AuditEvent, AuditKind, EndReason, Millis, Origin, Result, SessionPolicy};
-use crate::store::{Conn, Store, StoredSession};
+use crate::store::{Conn, Rekeyed, Store, StoredSession};
 use cache::SessionCache;
 use std::sync::Arc;
 
@@ -43,6 +43,8 @@ pub struct NewSession {
     pub agent_hash: Option<AgentHash>,
     pub ip: Option<String>,
     pub auth_at: Option<Millis>,
+    /// An app's session, held by a bearer token.
+    pub app: bool,
 }
 
 impl NewSession {
@@ -60,6 +62,7 @@ impl NewSession {
             started_at: now,
             last_activity: now,
             auth_at: self.auth_at,
+            app: self.app,
         }
     }
 }
@@ -240,6 +243,32 @@ impl Sessions {
         self.cache.touch(&hash, now, write);
         record.last_activity = record.last_activity.max(now);
         Ok(record)
+    }
+
+    /// Gives `session` a new token in `tx`: the same session (public id, history, data)
+    /// under another key, the old token dead at once. `None` when the session is gone.
+    pub async fn rekey(
+        &self,
+        tx: &mut dyn Conn,
+        session: &LiveSession,
+        now: Millis,
+    ) -> Result<Option<LiveSession>> {
+        let old = session.token.hash();
+        self.cache.tombstone(&old, now);
+        loop {
+            let token = Token::generate();
+            let hash = token.hash();
+            match tx.rekey_session(&old, &hash).await? {
+                Rekeyed::Done => {
+                    let record = session.record.clone();
+                    self.cache.put(&hash, record.clone(), now);
+                    return Ok(Some(LiveSession { token, record }));
+                }
+                Rekeyed::Gone => return Ok(None),
+                // A taken token must never be shared: draw another (a 1-in-2^128 event).
+                Rekeyed::Taken => continue,
+            }
+        }
     }
 
     /// Records in `tx` that the user of `session` proved who they are at `now`.

@@ -23,6 +23,23 @@ impl Token {
     pub fn hash(&self) -> TokenHash {
         TokenHash(Sha256::digest(self.0).into())
     }
+
+    /// The token as an app holds it: 22 characters of URL-safe base64 (the cookie's
+    /// encoding too).
+    pub fn encode(&self) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0)
+    }
+
+    /// A token in [`Token::encode`]'s form; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Token> {
+        if text.len() != 22 {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        Some(Token(bytes.try_into().ok()?))
+    }
 }
 
 // Never print a token, even by accident in a `{:?}`.
@@ -51,6 +68,21 @@ mod tests {
         assert!(!format!("{t:?}").contains("07070707"));
         assert_eq!(t.hash().short().len(), 8);
         assert_ne!(Token::generate(), Token::generate());
+    }
+
+    #[test]
+    fn tokens_read_back_from_their_text_only() {
+        let t = Token::generate();
+        assert_eq!(t.encode().len(), 22);
+        assert_eq!(Token::parse(&t.encode()), Some(t));
+        for bad in [
+            "",
+            "abc",
+            &format!("{}A", t.encode()),
+            "!!!!!!!!!!!!!!!!!!!!!!",
+        ] {
+            assert_eq!(Token::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

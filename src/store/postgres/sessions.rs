@@ -11,8 +11,9 @@
 
 use super::{Lock, PgConn};
 use crate::domain::{Millis, SessionRecord, TokenHash};
+use crate::store::is_unique_violation;
 use crate::store::sessions::{stored, SessionRow, COLUMNS};
-use crate::store::{SessionRepo, StoreResult, StoredSession};
+use crate::store::{Rekeyed, SessionRepo, StoreResult, StoredSession};
 
 #[async_trait::async_trait]
 impl SessionRepo for PgConn {
@@ -22,8 +23,8 @@ impl SessionRepo for PgConn {
             Lock::User.take(&mut c, user_id.as_bytes()).await?;
         }
         let done = sqlx::query(
-            "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (token_hash) DO NOTHING",
+            "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at, app)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (token_hash) DO NOTHING",
         )
         .bind(&hash.0[..])
         .bind(&rec.public_id)
@@ -34,6 +35,7 @@ impl SessionRepo for PgConn {
         .bind(rec.started_at)
         .bind(rec.last_activity)
         .bind(rec.auth_at)
+        .bind(rec.app)
         .execute(&mut *c)
         .await?;
         c.done().await?;
@@ -63,6 +65,21 @@ impl SessionRepo for PgConn {
         .execute(&mut *c)
         .await?;
         Ok(())
+    }
+
+    async fn rekey_session(&mut self, old: &TokenHash, new: &TokenHash) -> StoreResult<Rekeyed> {
+        let mut c = self.on().await?;
+        let done = sqlx::query("UPDATE sessions SET token_hash = $1 WHERE token_hash = $2")
+            .bind(&new.0[..])
+            .bind(&old.0[..])
+            .execute(&mut *c)
+            .await;
+        match done {
+            Ok(done) if done.rows_affected() == 1 => Ok(Rekeyed::Done),
+            Ok(_) => Ok(Rekeyed::Gone),
+            Err(e) if is_unique_violation(&e) => Ok(Rekeyed::Taken),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn set_session_auth(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()> {

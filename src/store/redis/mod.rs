@@ -17,7 +17,7 @@
 mod data;
 mod scripts;
 
-use super::{StoreError, StoreResult, StoredSession};
+use super::{Rekeyed, StoreError, StoreResult, StoredSession};
 use crate::domain::{AgentHash, Millis, SessionPolicy, SessionRecord, TokenHash};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
@@ -123,7 +123,8 @@ impl RedisSessions {
             .arg(rec.last_activity)
             .arg(rec.auth_at.map(|a| a.to_string()).unwrap_or_default())
             .arg(ttl)
-            .arg(GRACE);
+            .arg(GRACE)
+            .arg(if rec.app { "1" } else { "" });
         let mut c = self.conn.clone();
         let done: i64 = bounded(inv.invoke_async(&mut c)).await?;
         Ok(done == 1)
@@ -138,10 +139,13 @@ impl RedisSessions {
                 .query_async(&mut c),
         )
         .await?;
-        let Some(fields) = fields.into_iter().collect::<Option<Vec<String>>>() else {
-            return Ok(None);
-        };
-        Ok(record_of(&fields))
+        // Only `app`, the last, may be missing (a session stored before it existed).
+        let fields: Option<Vec<String>> = fields
+            .into_iter()
+            .enumerate()
+            .map(|(i, f)| f.or_else(|| (i == 8).then(String::new)))
+            .collect();
+        Ok(fields.and_then(|f| record_of(&f)))
     }
 
     pub async fn touch(&self, hash: &TokenHash, at: Millis) -> StoreResult<()> {
@@ -155,6 +159,18 @@ impl RedisSessions {
         let mut c = self.conn.clone();
         let _: i64 = bounded(inv.invoke_async(&mut c)).await?;
         Ok(())
+    }
+
+    pub async fn rekey(&self, old: &TokenHash, new: &TokenHash) -> StoreResult<Rekeyed> {
+        let mut inv = scripts::REKEY.prepare_invoke();
+        inv.arg(&self.prefix).arg(hex(&old.0)).arg(hex(&new.0));
+        let mut c = self.conn.clone();
+        let done: i64 = bounded(inv.invoke_async(&mut c)).await?;
+        Ok(match done {
+            1 => Rekeyed::Done,
+            0 => Rekeyed::Gone,
+            _ => Rekeyed::Taken,
+        })
     }
 
     pub async fn set_auth(&self, hash: &TokenHash, at: Millis) -> StoreResult<()> {
@@ -261,7 +277,7 @@ async fn bounded<T>(
 
 /// A record from the fields in [`scripts::FIELDS`] order; `None` for one we did not write.
 fn record_of(f: &[String]) -> Option<SessionRecord> {
-    let [pid, uid, ua, uah, ip, st, la, auth] = f else {
+    let [pid, uid, ua, uah, ip, st, la, auth, app] = f else {
         return None;
     };
     let some = |s: &String| (!s.is_empty()).then(|| s.clone());
@@ -279,6 +295,7 @@ fn record_of(f: &[String]) -> Option<SessionRecord> {
         } else {
             Some(millis(auth)?)
         },
+        app: app == "1",
     })
 }
 

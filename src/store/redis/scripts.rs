@@ -20,12 +20,13 @@
 use std::sync::LazyLock;
 
 /// The fields of a session hash, in the order replies carry them (after the key's hex).
-pub const FIELDS: [&str; 8] = ["pid", "uid", "ua", "uah", "ip", "st", "la", "auth"];
+/// `app` is last: sessions stored before it existed lack it (read as a browser's).
+pub const FIELDS: [&str; 9] = ["pid", "uid", "ua", "uah", "ip", "st", "la", "auth", "app"];
 
 /// `load(p, hex)`: the session's fields from `rec`, else from `end` with the last activity
 /// from `p la` (newer than `end`'s copy), prefixed by `hex`; nil when neither is there.
 const LOAD: &str = r#"
-local F = {'pid', 'uid', 'ua', 'uah', 'ip', 'st', 'la', 'auth'}
+local F = {'pid', 'uid', 'ua', 'uah', 'ip', 'st', 'la', 'auth', 'app'}
 local function load(p, hex)
   local r = redis.call('HMGET', p .. 'rec:' .. hex, unpack(F))
   if not r[1] then
@@ -34,6 +35,7 @@ local function load(p, hex)
     local la = redis.call('ZSCORE', p .. 'la', hex)
     if la then r[7] = la end
   end
+  if not r[9] then r[9] = '' end
   table.insert(r, 1, hex)
   return r
 end
@@ -43,7 +45,8 @@ local function forget(p, hex)
 end
 "#;
 
-/// ARGV: p, hex, the eight fields, ttl, grace. Returns 1, or 0 when the key is taken.
+/// ARGV: p, hex, the first eight fields, ttl, grace, app. Returns 1, or 0 when the key is
+/// taken.
 pub static INSERT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r#"
@@ -54,7 +57,7 @@ local ttl = tonumber(ARGV[11])
 local keep = ttl + tonumber(ARGV[12])
 for _, k in ipairs({rec, kept}) do
   redis.call('HSET', k, 'pid', ARGV[3], 'uid', ARGV[4], 'ua', ARGV[5], 'uah', ARGV[6],
-             'ip', ARGV[7], 'st', ARGV[8], 'la', ARGV[9], 'auth', ARGV[10])
+             'ip', ARGV[7], 'st', ARGV[8], 'la', ARGV[9], 'auth', ARGV[10], 'app', ARGV[13])
 end
 redis.call('PEXPIRE', rec, ttl)
 redis.call('PEXPIRE', kept, keep)
@@ -101,6 +104,39 @@ local p, hex = ARGV[1], ARGV[2]
 if redis.call('EXISTS', p .. 'rec:' .. hex) == 0 then return 0 end
 redis.call('HSET', p .. 'rec:' .. hex, 'auth', ARGV[3])
 redis.call('HSET', p .. 'end:' .. hex, 'auth', ARGV[3])
+return 1
+"#,
+    )
+});
+
+/// ARGV: p, old hex, new hex. Moves a live session to a new key, its indexes with it (a
+/// rename keeps the TTLs). Returns 1, 0 when the session is gone, -1 when the new key is
+/// taken.
+pub static REKEY: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+local p, old, new = ARGV[1], ARGV[2], ARGV[3]
+local rec = p .. 'rec:' .. old
+if redis.call('EXISTS', rec) == 0 then return 0 end
+if redis.call('EXISTS', p .. 'rec:' .. new) == 1 or redis.call('EXISTS', p .. 'end:' .. new) == 1 then
+  return -1
+end
+local uid = redis.call('HGET', rec, 'uid')
+redis.call('RENAME', rec, p .. 'rec:' .. new)
+if redis.call('EXISTS', p .. 'end:' .. old) == 1 then
+  redis.call('RENAME', p .. 'end:' .. old, p .. 'end:' .. new)
+end
+for _, z in ipairs({'la', 'st'}) do
+  local score = redis.call('ZSCORE', p .. z, old)
+  if score then
+    redis.call('ZREM', p .. z, old)
+    redis.call('ZADD', p .. z, score, new)
+  end
+end
+if uid and uid ~= '' then
+  redis.call('SREM', p .. 'user:' .. uid, old)
+  redis.call('SADD', p .. 'user:' .. uid, new)
+end
 return 1
 "#,
     )

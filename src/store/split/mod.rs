@@ -18,7 +18,7 @@
 mod delegate;
 
 use super::redis::RedisSessions;
-use super::{Conn, SessionRepo, Store, StoreResult, StoredSession};
+use super::{Conn, Rekeyed, SessionRepo, Store, StoreResult, StoredSession};
 use super::{
     DataLimits, DataOwner, DataPut, DataRow, DeleteOutcome, Expect, PutOutcome, SessionDataRepo,
 };
@@ -142,6 +142,10 @@ impl SessionRepo for SplitConn {
 
     async fn touch_session(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()> {
         self.sessions.touch(hash, at).await
+    }
+
+    async fn rekey_session(&mut self, old: &TokenHash, new: &TokenHash) -> StoreResult<Rekeyed> {
+        self.sessions.rekey(old, new).await
     }
 
     async fn set_session_auth(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()> {

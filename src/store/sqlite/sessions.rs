@@ -2,16 +2,17 @@
 
 use super::{Pool, SqliteConn};
 use crate::domain::{Millis, SessionRecord, TokenHash};
+use crate::store::is_unique_violation;
 use crate::store::sessions::{stored, SessionRow, COLUMNS};
-use crate::store::{SessionRepo, StoreResult, StoredSession};
+use crate::store::{Rekeyed, SessionRepo, StoreResult, StoredSession};
 
 #[async_trait::async_trait]
 impl SessionRepo for SqliteConn {
     async fn insert_session(&mut self, hash: &TokenHash, rec: &SessionRecord) -> StoreResult<bool> {
         let mut c = self.on(Pool::Primary).await?;
         let done = sqlx::query(
-            "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
+            "INSERT INTO sessions (token_hash, public_id, user_id, user_agent, ua_hash, ip, started_at, last_activity, auth_at, app)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
         )
         .bind(&hash.0[..])
         .bind(&rec.public_id)
@@ -22,6 +23,7 @@ impl SessionRepo for SqliteConn {
         .bind(rec.started_at)
         .bind(rec.last_activity)
         .bind(rec.auth_at)
+        .bind(rec.app)
         .execute(&mut *c)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -49,6 +51,21 @@ impl SessionRepo for SqliteConn {
         .execute(&mut *c)
         .await?;
         Ok(())
+    }
+
+    async fn rekey_session(&mut self, old: &TokenHash, new: &TokenHash) -> StoreResult<Rekeyed> {
+        let mut c = self.on(Pool::Primary).await?;
+        let done = sqlx::query("UPDATE sessions SET token_hash = ? WHERE token_hash = ?")
+            .bind(&new.0[..])
+            .bind(&old.0[..])
+            .execute(&mut *c)
+            .await;
+        match done {
+            Ok(done) if done.rows_affected() == 1 => Ok(Rekeyed::Done),
+            Ok(_) => Ok(Rekeyed::Gone),
+            Err(e) if is_unique_violation(&e) => Ok(Rekeyed::Taken),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn set_session_auth(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()> {

@@ -3,7 +3,7 @@
 use super::accounts::ACCOUNT_ROW;
 use super::{Pool, SqliteConn};
 use crate::domain::Millis;
-use crate::store::wallets::is_unique_violation;
+use crate::store::is_unique_violation;
 use crate::store::{AccountRow, NonceRow, StoreResult, WalletRepo};
 
 #[async_trait::async_trait]

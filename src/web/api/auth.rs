@@ -1,9 +1,14 @@
-//! `/api/auth/*`: registration, sign-in and out, the user, password and re-authentication.
+//! `/api/auth/*`: registration, sign-in and out, the user, password and re-authentication,
+//! and tokens for apps.
 
 use super::extract::Body;
 use crate::domain::accounts::validate::{Credentials, PasswordChange, Registration, Secret};
+use crate::domain::auth::Issued;
+use crate::domain::rfc3339;
 use crate::error::ApiError;
-use crate::model::{LoginInput, PasswordChangeInput, PasswordInput, RegisterInput, User};
+use crate::model::{
+    IssuedToken, LoginInput, PasswordChangeInput, PasswordInput, RegisterInput, User,
+};
 use crate::web::ctx::SignedIn;
 use crate::web::guard::CLEAR_SITE_DATA_SIGNED_OUT;
 use crate::web::{AppState, Ctx};
@@ -21,6 +26,42 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/me", get(me))
         .route("/api/auth/password", post(change_password))
         .route("/api/auth/reauth", post(reauth))
+        .route("/api/auth/token", post(issue_token))
+        .route("/api/auth/token/refresh", post(refresh_token))
+}
+
+fn issued(issued: Issued) -> impl IntoResponse {
+    let body = IssuedToken {
+        token: issued.token.encode(),
+        expires_at: rfc3339(issued.expires_at),
+        user: issued.user,
+    };
+    (StatusCode::CREATED, Json(body))
+}
+
+/// No cookie is set: the token is the body's.
+async fn issue_token(
+    ctx: Ctx,
+    Body(input): Body<LoginInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let credentials = Credentials::try_from(input)?;
+    let domain = &ctx.state.domain;
+    let token = domain
+        .auth
+        .issue_token(&ctx.visitor, credentials, ctx.now)
+        .await?;
+    Ok(issued(token))
+}
+
+async fn refresh_token(mut ctx: Ctx) -> Result<impl IntoResponse, ApiError> {
+    if !ctx.bearer {
+        return Err(ApiError::bad_request(
+            "send the token to refresh as Authorization: Bearer",
+        ));
+    }
+    let domain = &ctx.state.domain;
+    let token = domain.auth.refresh(&mut ctx.visitor, ctx.now).await?;
+    Ok(issued(token))
 }
 
 /// `{"user": User}`.

@@ -5,6 +5,10 @@
 
 use super::accounts::validate::{Credentials, PasswordChange, Registration, Secret};
 use super::accounts::{Account, Accounts};
+mod tokens;
+
+pub use tokens::Issued;
+
 use super::session_data::SessionData;
 use super::sessions::{NewSession, Sessions};
 use super::visitor::Visitor;
@@ -20,6 +24,8 @@ pub enum Method {
     Password,
     /// Sign-In with Ethereum.
     Siwe,
+    /// A password sign-in by an app, for a bearer token (`POST /api/auth/token`).
+    Token,
 }
 
 impl Method {
@@ -27,6 +33,7 @@ impl Method {
         match self {
             Method::Password => "password",
             Method::Siwe => "siwe",
+            Method::Token => "token",
         }
     }
 }
@@ -59,7 +66,7 @@ impl Auth {
         }
     }
 
-    /// Starts a session for the visitor in `tx`, carrying `user_id` and `auth_at`.
+    /// Starts a browser's session for the visitor in `tx`, carrying `user_id` and `auth_at`.
     async fn start(
         &self,
         tx: &mut dyn Conn,
@@ -69,12 +76,29 @@ impl Auth {
         now: Millis,
         happened: &mut Happened,
     ) -> Result<()> {
+        self.start_as(tx, visitor, user_id, auth_at, false, now, happened)
+            .await
+    }
+
+    /// Starts a session (an app's when `app`) for the visitor in `tx`.
+    #[allow(clippy::too_many_arguments)]
+    async fn start_as(
+        &self,
+        tx: &mut dyn Conn,
+        visitor: &mut Visitor,
+        user_id: Option<String>,
+        auth_at: Option<Millis>,
+        app: bool,
+        now: Millis,
+        happened: &mut Happened,
+    ) -> Result<()> {
         let new = NewSession {
             user_id,
             user_agent: visitor.user_agent.clone(),
             agent_hash: Some(visitor.agent_hash),
             ip: visitor.ip.clone(),
             auth_at,
+            app,
         };
         let live = self.sessions.start(tx, new, now).await?;
         happened.session = SessionChange::Started(live.token);
@@ -227,11 +251,12 @@ impl Auth {
                 tx.adopt_history(&old.record.public_id, &account.id).await?;
             }
         }
-        self.start(
+        self.start_as(
             &mut *tx,
             visitor,
             Some(account.id.clone()),
             Some(now),
+            method == Method::Token,
             now,
             &mut happened,
         )
@@ -293,7 +318,9 @@ impl Auth {
     }
 
     /// Re-authentication: checks the password, then gives the session a new token and
-    /// marks it as freshly authenticated.
+    /// marks it as freshly authenticated. An app's session keeps its token: a bearer is
+    /// never sent by a browser on its own, so there is nothing to fixate, and the app
+    /// would have no way to learn a new one here.
     #[tracing::instrument(skip_all, level = "debug")]
     pub async fn reauth(
         &self,
@@ -304,6 +331,17 @@ impl Auth {
         let account = self.accounts.confirm(visitor, &password, now).await?;
         let mut happened = Happened::default();
         let mut tx = self.store.begin().await?;
+        if visitor.live()?.record.app {
+            let session = visitor.session.as_mut().ok_or(Error::NoSession)?;
+            self.sessions
+                .reauthenticated(&mut *tx, session, now)
+                .await?;
+            happened
+                .audit(&mut *tx, visitor.audit_event(AuditKind::Reauth, now))
+                .await?;
+            tx.commit().await?;
+            return Ok(happened);
+        }
         let carried = self.data.carry_out(&mut *tx, visitor.live()?).await?;
         self.end_own(
             &mut *tx,

@@ -1,0 +1,3 @@
+-- Sessions that an app holds by a bearer token (`POST /api/auth/token`) rather than a
+-- browser by its cookie: listed among the user's devices as apps.
+ALTER TABLE sessions ADD COLUMN app INTEGER NOT NULL DEFAULT 0;
