@@ -261,6 +261,7 @@ mod server {
                 E::NoSession => ApiError::no_session(),
                 E::NotFound(what) => ApiError::not_found(format!("{what} not found")),
                 E::Unauthenticated => ApiError::unauthenticated(),
+                E::Forbidden => ApiError::new(ErrorCode::Forbidden, "this is for administrators"),
                 E::InvalidCredentials => ApiError::new(
                     ErrorCode::InvalidCredentials,
                     "the email or password is incorrect",

@@ -96,18 +96,7 @@ pub fn clock(seconds: i64) -> String {
 
 /// A user agent as a person would name it: "Chrome on Linux".
 pub fn describe_user_agent(ua: &str) -> Option<String> {
-    let browser = [
-        ("Edg/", "Edge"),
-        ("OPR/", "Opera"),
-        ("Firefox/", "Firefox"),
-        ("Chromium/", "Chromium"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .into_iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| name);
+    let browser = crate::model::browser_name(ua);
     let system = [
         ("Android", "Android"),
         ("iPhone", "iOS"),

@@ -7,6 +7,7 @@
 //! - Use cases, each owning its transaction: [`auth`] (register, sign in and out,
 //!   re-authentication, password change), [`session_data`] (a session's own values,
 //!   sealed, carried to the session that replaces it), [`devices`] (a user's sessions, revoking them),
+//!   [`oversight`] (administrators: everyone's sessions, statistics, ending any),
 //!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
 //!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
 //! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
@@ -22,6 +23,7 @@ pub mod audit;
 pub mod auth;
 pub mod consent;
 pub mod devices;
+pub mod oversight;
 pub mod preferences;
 pub mod privacy;
 pub mod retention;
@@ -57,6 +59,9 @@ pub enum Error {
     /// The thing asked for does not exist (or is not the caller's).
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The signed-in user may not do this (an administrator's operation).
+    #[error("forbidden")]
+    Forbidden,
     /// The operation needs a signed-in user and the visitor is a guest.
     #[error("not signed in")]
     Unauthenticated,
@@ -233,6 +238,7 @@ pub struct Services {
     pub privacy: privacy::Privacy,
     pub retention: retention::Retention,
     pub wallets: wallet::Wallets,
+    pub oversight: oversight::Oversight,
 }
 
 impl Services {
@@ -278,6 +284,12 @@ impl Services {
                 auth.clone(),
                 accounts.clone(),
                 &settings.siwe_chain_ids,
+                settings.reauth_window,
+            ),
+            oversight: oversight::Oversight::new(
+                store.clone(),
+                sessions.clone(),
+                accounts.clone(),
                 settings.reauth_window,
             ),
             audit: audit::Audit::new(store.clone()),

@@ -198,6 +198,8 @@ pub enum EndReason {
     PasswordChanged,
     /// The user signed in on more devices than `MAX_SESSIONS_PER_USER` allows.
     Evicted,
+    /// An administrator ended it (`/admin/sessions`).
+    Admin,
     /// The account was erased: its history goes with it, so nothing is kept of this end.
     Erased,
 }
@@ -213,8 +215,25 @@ impl EndReason {
             EndReason::Revoked => "revoked",
             EndReason::PasswordChanged => "password_changed",
             EndReason::Evicted => "evicted",
+            EndReason::Admin => "admin",
             EndReason::Erased => "erased",
         }
+    }
+
+    /// Under which name the session statistics count an end (`API.md`: `logout`,
+    /// `expired`, `revoked`, `evicted`, …); `None` for a rotation, which replaces a token
+    /// and ends no visit. Reads the stored name back, for the log's `end_reason`.
+    pub fn stats_key(stored: &str) -> Option<&'static str> {
+        Some(match stored {
+            "ended" | "signed_out" => "logout",
+            "expired" => "expired",
+            "revoked" | "admin" => "revoked",
+            "evicted" => "evicted",
+            "password_changed" => "password_changed",
+            "user_agent_changed" => "user_agent_changed",
+            "erased" => "erased",
+            _ => return None,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 //! only: no database handles, no HTTP types. They import nothing else of the crate.
 
 mod account;
+mod admin;
 mod data;
 mod input;
 mod pages;
@@ -12,6 +13,7 @@ mod privacy;
 mod session;
 
 pub use account::*;
+pub use admin::*;
 pub use data::*;
 pub use input::*;
 pub use pages::*;

@@ -15,7 +15,8 @@
 //!   sessions, which Redis can hold), [`SessionDataRepo`] (their data, which lives where
 //!   they do), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
 //!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
-//!   (Sign-In with Ethereum: linked wallets, nonces). A [`Conn`] is all of them.
+//!   (Sign-In with Ethereum: linked wallets, nonces), [`OversightRepo`] (the log as an
+//!   administrator reads it). A [`Conn`] is all of them.
 //!
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
@@ -36,6 +37,7 @@ pub mod accounts;
 pub mod audit;
 pub mod consent;
 pub mod history;
+pub mod oversight;
 pub mod postgres;
 pub mod privacy;
 pub mod redis;
@@ -54,12 +56,13 @@ pub use consent::{ConsentRepo, ConsentRow};
 pub use history::{
     ActionRow, ActivityRow, EventKind, HistoryRepo, NewEvent, PageRow, MAX_EVENT_BATCH,
 };
+pub use oversight::{EndCount, LogCounts, OversightRepo};
 pub use privacy::{Erased, Held, LogRow, PrivacyRepo, UserRow};
 pub use retention::RetentionRepo;
 pub use session_data::{
     DataLimits, DataOwner, DataPut, DataRow, DeleteOutcome, Expect, PutOutcome, SessionDataRepo,
 };
-pub use sessions::{Rekeyed, SessionRepo, StoredSession};
+pub use sessions::{LiveFilter, Rekeyed, SessionRepo, StoredSession, TallyRow};
 pub use wallets::{NonceRow, WalletRepo};
 
 /// A storage failure: the engine's own error, for the log only.
@@ -153,6 +156,7 @@ pub trait Conn:
     + PrivacyRepo
     + RetentionRepo
     + WalletRepo
+    + OversightRepo
     + Send
 {
     /// Makes the transaction's changes durable (nothing to do outside one).

@@ -18,6 +18,27 @@ pub enum Rekeyed {
     Taken,
 }
 
+/// Which live sessions an administrator lists.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveFilter<'a> {
+    /// Active after this (the idle deadline has not passed)…
+    pub active_after: Millis,
+    /// …and started after this (nor the absolute one).
+    pub started_after: Millis,
+    /// Only this user's.
+    pub user_id: Option<&'a str>,
+    /// Only signed-in users' (`Some(true)`) or only guests' (`Some(false)`).
+    pub signed_in: Option<bool>,
+}
+
+/// How many live sessions one user (or the guests, `None`) has with one user agent.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct TallyRow {
+    pub user_id: Option<String>,
+    pub user_agent: String,
+    pub sessions: i64,
+}
+
 /// A live session with its key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredSession {
@@ -49,6 +70,26 @@ pub trait SessionRepo {
 
     /// Deletes these sessions, returning those that were there.
     async fn remove_sessions(&mut self, hashes: &[TokenHash]) -> StoreResult<Vec<StoredSession>>;
+
+    /// The live session with this public id, if any.
+    async fn session_by_public_id(&mut self, public_id: &str)
+        -> StoreResult<Option<StoredSession>>;
+
+    /// One page of the live sessions `filter` picks, most recently active first, and how
+    /// many it picks in all.
+    async fn live_sessions(
+        &mut self,
+        filter: LiveFilter<'_>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<StoredSession>, u64)>;
+
+    /// The live sessions counted by user and user agent.
+    async fn live_tally(
+        &mut self,
+        active_after: Millis,
+        started_after: Millis,
+    ) -> StoreResult<Vec<TallyRow>>;
 
     /// Every stored session of a user, those past their time but not yet swept included.
     async fn user_sessions(&mut self, user_id: &str) -> StoreResult<Vec<StoredSession>>;
@@ -102,6 +143,34 @@ impl SessionRow {
         })
     }
 }
+
+/// The `WHERE` of [`LiveFilter`] for both SQL engines: binds `active_after`,
+/// `started_after`, then the user id when there is one (`$n` numbered in that order).
+pub(crate) fn live_where(filter: &LiveFilter<'_>) -> String {
+    let mut sql = String::from("last_activity > $1 AND started_at > $2");
+    match filter.signed_in {
+        Some(true) => sql.push_str(" AND user_id IS NOT NULL"),
+        Some(false) => sql.push_str(" AND user_id IS NULL"),
+        None => {}
+    }
+    if filter.user_id.is_some() {
+        sql.push_str(" AND user_id = $3");
+    }
+    sql
+}
+
+/// The placeholder that follows [`live_where`]'s.
+pub(crate) fn next_param(filter: &LiveFilter<'_>) -> usize {
+    if filter.user_id.is_some() {
+        4
+    } else {
+        3
+    }
+}
+
+pub(crate) const TALLY: &str = "SELECT user_id, user_agent, COUNT(*) AS sessions FROM sessions
+                                 WHERE last_activity > $1 AND started_at > $2
+                                 GROUP BY user_id, user_agent";
 
 pub(crate) fn stored(rows: Vec<SessionRow>) -> Vec<StoredSession> {
     rows.into_iter()

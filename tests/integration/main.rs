@@ -19,6 +19,7 @@ mod export;
 mod hardening;
 mod instances;
 mod outages;
+mod oversight;
 mod pages;
 mod password;
 mod preferences;

@@ -95,7 +95,8 @@ fn audit_of_end(
         EndReason::UserAgentChanged
         | EndReason::Revoked
         | EndReason::PasswordChanged
-        | EndReason::Evicted => AuditKind::SessionRevoked,
+        | EndReason::Evicted
+        | EndReason::Admin => AuditKind::SessionRevoked,
     };
     let origin = origin.cloned().unwrap_or_else(|| Origin {
         ip: s.ip.clone(),

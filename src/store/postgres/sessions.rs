@@ -12,8 +12,8 @@
 use super::{Lock, PgConn};
 use crate::domain::{Millis, SessionRecord, TokenHash};
 use crate::store::is_unique_violation;
-use crate::store::sessions::{stored, SessionRow, COLUMNS};
-use crate::store::{Rekeyed, SessionRepo, StoreResult, StoredSession};
+use crate::store::sessions::{live_where, next_param, stored, SessionRow, COLUMNS, TALLY};
+use crate::store::{LiveFilter, Rekeyed, SessionRepo, StoreResult, StoredSession, TallyRow};
 
 #[async_trait::async_trait]
 impl SessionRepo for PgConn {
@@ -138,6 +138,68 @@ impl SessionRepo for PgConn {
         let mut removed = stored(rows);
         removed.sort_by_key(|s| first.get(&s.hash).copied());
         Ok(removed)
+    }
+
+    async fn session_by_public_id(
+        &mut self,
+        public_id: &str,
+    ) -> StoreResult<Option<StoredSession>> {
+        let mut c = self.on().await?;
+        let row: Option<SessionRow> = sqlx::query_as(&format!(
+            "SELECT {COLUMNS} FROM sessions WHERE public_id = $1"
+        ))
+        .bind(public_id)
+        .fetch_optional(&mut *c)
+        .await?;
+        Ok(row.and_then(SessionRow::into_stored))
+    }
+
+    async fn live_sessions(
+        &mut self,
+        filter: LiveFilter<'_>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<StoredSession>, u64)> {
+        let mut c = self.on().await?;
+        let (filter_sql, n) = (live_where(&filter), next_param(&filter));
+        let page = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE {filter_sql}
+              ORDER BY last_activity DESC, started_at DESC, public_id LIMIT ${n} OFFSET ${}",
+            n + 1
+        );
+        let mut query = sqlx::query_as::<_, SessionRow>(&page)
+            .bind(filter.active_after)
+            .bind(filter.started_after);
+        if let Some(user_id) = filter.user_id {
+            query = query.bind(user_id);
+        }
+        let rows = query
+            .bind(limit as i64)
+            .bind(offset as i64)
+            .fetch_all(&mut *c)
+            .await?;
+        let count = format!("SELECT COUNT(*) FROM sessions WHERE {filter_sql}");
+        let mut query = sqlx::query_scalar::<_, i64>(&count)
+            .bind(filter.active_after)
+            .bind(filter.started_after);
+        if let Some(user_id) = filter.user_id {
+            query = query.bind(user_id);
+        }
+        let total = query.fetch_one(&mut *c).await?;
+        Ok((stored(rows), total as u64))
+    }
+
+    async fn live_tally(
+        &mut self,
+        active_after: Millis,
+        started_after: Millis,
+    ) -> StoreResult<Vec<TallyRow>> {
+        let mut c = self.on().await?;
+        Ok(sqlx::query_as(TALLY)
+            .bind(active_after)
+            .bind(started_after)
+            .fetch_all(&mut *c)
+            .await?)
     }
 
     async fn user_sessions(&mut self, user_id: &str) -> StoreResult<Vec<StoredSession>> {

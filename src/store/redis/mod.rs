@@ -15,6 +15,7 @@
 //! connection manager reconnects by itself on the next command after a failure.
 
 mod data;
+mod oversight;
 mod scripts;
 
 use super::{Rekeyed, StoreError, StoreResult, StoredSession};
@@ -252,17 +253,21 @@ impl RedisSessions {
     ) -> StoreResult<Vec<StoredSession>> {
         let mut c = self.conn.clone();
         let rows: Vec<Vec<String>> = bounded(inv.invoke_async(&mut c)).await?;
-        Ok(rows
-            .iter()
-            .filter_map(|row| {
-                let (key, fields) = row.split_first()?;
-                Some(StoredSession {
-                    hash: TokenHash(unhex(key)?),
-                    record: record_of(fields)?,
-                })
-            })
-            .collect())
+        Ok(sessions_of(&rows))
     }
+}
+
+/// Sessions from script replies of the key's hex and the fields (see `scripts::LOAD`).
+fn sessions_of(rows: &[Vec<String>]) -> Vec<StoredSession> {
+    rows.iter()
+        .filter_map(|row| {
+            let (key, fields) = row.split_first()?;
+            Some(StoredSession {
+                hash: TokenHash(unhex(key)?),
+                record: record_of(fields)?,
+            })
+        })
+        .collect()
 }
 
 /// A command with the time limit every Redis call gets, reconnection included.

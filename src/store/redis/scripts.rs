@@ -25,7 +25,7 @@ pub const FIELDS: [&str; 9] = ["pid", "uid", "ua", "uah", "ip", "st", "la", "aut
 
 /// `load(p, hex)`: the session's fields from `rec`, else from `end` with the last activity
 /// from `p la` (newer than `end`'s copy), prefixed by `hex`; nil when neither is there.
-const LOAD: &str = r#"
+pub const LOAD: &str = r#"
 local F = {'pid', 'uid', 'ua', 'uah', 'ip', 'st', 'la', 'auth', 'app'}
 local function load(p, hex)
   local r = redis.call('HMGET', p .. 'rec:' .. hex, unpack(F))

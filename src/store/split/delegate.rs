@@ -199,3 +199,14 @@ impl WalletRepo for SplitConn {
         self.sql().prune_nonces(now).await
     }
 }
+
+#[async_trait::async_trait]
+impl OversightRepo for SplitConn {
+    async fn log_counts(&mut self, public_ids: &[String]) -> StoreResult<Vec<LogCounts>> {
+        self.sql().log_counts(public_ids).await
+    }
+
+    async fn ended_counts(&mut self, from: Millis, to: Millis) -> StoreResult<Vec<EndCount>> {
+        self.sql().ended_counts(from, to).await
+    }
+}

@@ -18,7 +18,7 @@
 mod delegate;
 
 use super::redis::RedisSessions;
-use super::{Conn, Rekeyed, SessionRepo, Store, StoreResult, StoredSession};
+use super::{Conn, LiveFilter, Rekeyed, SessionRepo, Store, StoreResult, StoredSession, TallyRow};
 use super::{
     DataLimits, DataOwner, DataPut, DataRow, DeleteOutcome, Expect, PutOutcome, SessionDataRepo,
 };
@@ -142,6 +142,30 @@ impl SessionRepo for SplitConn {
 
     async fn touch_session(&mut self, hash: &TokenHash, at: Millis) -> StoreResult<()> {
         self.sessions.touch(hash, at).await
+    }
+
+    async fn session_by_public_id(
+        &mut self,
+        public_id: &str,
+    ) -> StoreResult<Option<StoredSession>> {
+        self.sessions.by_public_id(public_id).await
+    }
+
+    async fn live_sessions(
+        &mut self,
+        filter: LiveFilter<'_>,
+        offset: u64,
+        limit: u64,
+    ) -> StoreResult<(Vec<StoredSession>, u64)> {
+        self.sessions.live_page(filter, offset, limit).await
+    }
+
+    async fn live_tally(
+        &mut self,
+        active_after: Millis,
+        started_after: Millis,
+    ) -> StoreResult<Vec<TallyRow>> {
+        self.sessions.tally(active_after, started_after).await
     }
 
     async fn rekey_session(&mut self, old: &TokenHash, new: &TokenHash) -> StoreResult<Rekeyed> {

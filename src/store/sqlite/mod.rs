@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod consent;
 mod history;
+mod oversight;
 mod privacy;
 mod retention;
 mod session_data;

@@ -3,6 +3,7 @@
 
 pub mod extract;
 
+mod admin;
 mod auth;
 mod data;
 mod devices;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(devices::router())
         .merge(privacy::router())
         .merge(wallet::router())
+        .merge(admin::router())
         .route(
             "/api/{*rest}",
             any(|| async { ApiError::not_found("no such API route") }),
