@@ -66,6 +66,8 @@ export default defineConfig({
       LEPTOS_SITE_ROOT: `${root}/target/site`,
       LEPTOS_OUTPUT_NAME: "squid",
       RUST_LOG: "warn",
+      // The administrator of the admin specs (an account registered with this email).
+      ADMIN_EMAILS: "admin@squid.test",
     },
   },
 });

@@ -8,6 +8,7 @@
 //! them on `<html>` from the request's `Visitor`, and the browser, when it hydrates, reads
 //! them back from there, so both sides render the same thing without another round trip.
 
+pub mod admin_sessions;
 pub mod devices;
 pub mod forms;
 pub mod home;
@@ -23,6 +24,7 @@ use crate::i18n::{t, Key};
 use crate::model::{Language, Preferences};
 #[cfg(not(feature = "ssr"))]
 use crate::model::{Notifications, Theme};
+use admin_sessions::AdminSessionsPage;
 use devices::DevicesPage;
 use home::{HomePage, NotFound};
 use leptos::prelude::*;
@@ -43,6 +45,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/login", "login"),
     ("/devices", "devices"),
     ("/privacy", "privacy"),
+    ("/admin/sessions", "admin_sessions"),
 ];
 
 /// The recorded name of the page at `path`, if it is one of the app's pages.
@@ -261,6 +264,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("devices") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=AdminSessionsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>
