@@ -30,8 +30,9 @@
 //! - [`i18n`]: every string of the pages in English, Spanish, French and German.
 //! - [`app`]: the Leptos app: shell, router, navigation, and one module per page holding
 //!   the page and the server functions it calls (`app::home`, `app::preferences`,
-//!   `app::session`, `app::sign_in`, `app::devices`, `app::privacy`, and `app::wallet`,
-//!   Sign-In with Ethereum on `/login` and `/devices`); `app::forms` for
+//!   `app::session`, `app::sign_in`, `app::devices`, `app::privacy`, `app::wallet`,
+//!   Sign-In with Ethereum on `/login` and `/devices`, and `app::admin_sessions`,
+//!   `/admin/sessions`); `app::forms` for
 //!   what forms share, `app::server` for the one wrapper every server function runs in.
 //!
 //! Server only (`ssr`):
@@ -40,7 +41,9 @@
 //!   `TRUSTED_PROXIES`; `SIWE_CHAIN_IDS` in `config/chains.rs`).
 //! - `domain`: the rules and use cases. `domain::visitor` (who is asking, resolved per
 //!   request), `domain::auth` (sign-in and out, re-authentication, password change, the
-//!   caller's own session), `domain::devices`, `domain::preferences`, `domain::tracking`
+//!   caller's own session; `domain::auth::tokens`, tokens for apps: issuing, refreshing),
+//!   `domain::devices`, `domain::oversight` (administrators: everyone's live sessions,
+//!   statistics, ending any), `domain::preferences`, `domain::tracking`
 //!   (group-commit writer, activity), `domain::session_data` (a session's own values under
 //!   keys: versions, limits, sealed with a key from `COOKIE_KEY` in
 //!   `domain::session_data::seal`, carried to the session that replaces it at sign-in),
@@ -52,7 +55,8 @@
 //!   `domain::accounts` (validated input, argon2id, the throttle), `domain::audit`; and
 //!   `domain::types`, the leaf types that cross the storage seam. A use case owns its
 //!   transaction and reports what it did (`domain::Happened`).
-//! - `store`: one trait per area (`SessionRepo`, `SessionDataRepo`, `HistoryRepo`, `AccountRepo`,
+//! - `store`: one trait per area (`SessionRepo`, `SessionDataRepo`, `HistoryRepo`,
+//!   `OversightRepo`, `AccountRepo`,
 //!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`, `WalletRepo`), reached
 //!   through a `Store` that opens transactions; `store::sqlite` fills them over one file,
 //!   `store::postgres` over a PostgreSQL database several instances can share, and
@@ -65,7 +69,8 @@
 //!   for typed bodies), `web::visitor` (the middleware that resolves the visitor and
 //!   records page views), `web::forwarded` (the client's address behind
 //!   `TRUSTED_PROXIES`), `web::guard` (CSRF, cache and security headers, the CSP),
-//!   `web::session_store` (tower-sessions as the cookie's carrier), `web::cookies`,
+//!   `web::session_store` (tower-sessions as the cookie's carrier), `web::bearer`
+//!   (`Authorization: Bearer`, an app's token in place of the cookie), `web::cookies`,
 //!   `web::server_fns` (server functions answer malformed input as the routes do),
 //!   `web::conn` (the accept loop: timeouts, graceful shutdown, keep-alive after refusals;
 //!   the catch-panic layer's handler is `web::guard::panicked`).
