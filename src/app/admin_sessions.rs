@@ -64,19 +64,7 @@ pub async fn admin_end_session(id: String) -> Result<(), ApiError> {
 /// Confirms the admin's password, back to this page.
 #[server(prefix = "/api/fn", endpoint = "admin_reauth")]
 pub async fn admin_reauth(#[server(flatten)] input: PasswordInput) -> Result<(), ApiError> {
-    use super::server::{form, send, Back};
-    use crate::domain::accounts::validate::Secret;
-    form(
-        Back::to("/admin/sessions", Outcome::Confirmed, "/admin/sessions"),
-        move |mut ctx| async move {
-            let password = Secret::try_from(input)?;
-            let auth = &ctx.state.domain.auth;
-            let happened = auth.reauth(&mut ctx.visitor, password, ctx.now).await?;
-            send(ctx.apply(&happened).await?);
-            Ok(())
-        },
-    )
-    .await
+    super::devices::confirm_password(input, "/admin/sessions").await
 }
 
 /// A signed-in user who is not an administrator gets the page with status 403.

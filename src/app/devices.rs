@@ -88,10 +88,16 @@ pub async fn change_password(
 /// Confirms the password (re-authentication).
 #[server(prefix = "/api/fn", endpoint = "reauth")]
 pub async fn reauth(#[server(flatten)] input: PasswordInput) -> Result<(), ApiError> {
+    confirm_password(input, "/devices").await
+}
+
+/// Re-authentication from the form of `page`, back to it.
+#[cfg(feature = "ssr")]
+pub(super) async fn confirm_password(input: PasswordInput, page: &str) -> Result<(), ApiError> {
     use super::server::{form, send, Back};
     use crate::domain::accounts::validate::Secret;
     form(
-        Back::to("/devices", Outcome::Confirmed, "/devices"),
+        Back::to(page, Outcome::Confirmed, page),
         move |mut ctx| async move {
             let password = Secret::try_from(input)?;
             let auth = &ctx.state.domain.auth;
