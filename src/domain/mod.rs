@@ -111,6 +111,14 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A time given as RFC 3339 (as the API writes them), in milliseconds; `field` names it in
+/// the error.
+pub fn parse_rfc3339(field: &str, raw: &str) -> Result<Millis> {
+    let parsed = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
+        .map_err(|_| Error::invalid(field, format!("{field} must be an RFC 3339 time")))?;
+    Ok((parsed.unix_timestamp_nanos() / 1_000_000) as Millis)
+}
+
 /// A field an input must have, or `"<field> is required"` naming it. (Inputs keep every
 /// field optional, so a missing one is refused by the same rules as a wrong one.)
 pub fn required<T>(field: &str, value: Option<T>) -> Result<T> {

@@ -40,10 +40,7 @@ impl SessionQuery {
 
 /// A time of the query (`from`, `to`): RFC 3339, as the API writes them.
 pub fn parse_time(field: &str, raw: Option<&str>) -> Result<Option<Millis>> {
-    let Some(raw) = raw else { return Ok(None) };
-    let parsed = time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| Error::invalid(field, format!("{field} must be an RFC 3339 time")))?;
-    Ok(Some((parsed.unix_timestamp_nanos() / 1_000_000) as Millis))
+    raw.map(|raw| super::parse_rfc3339(field, raw)).transpose()
 }
 
 /// The period of the statistics' `ended`.

@@ -67,6 +67,14 @@ pub struct PageInput {
     pub page: Option<String>,
 }
 
+/// `POST /api/events`: each event is read by the domain, which names the culprit as
+/// `events[i].field`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EventsInput {
+    pub events: Option<Vec<Value>>,
+}
+
 /// `POST /api/session/action`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -15,6 +15,7 @@ mod connections;
 mod consent;
 mod devices;
 mod erasure;
+mod events;
 mod export;
 mod hardening;
 mod instances;

@@ -5,6 +5,7 @@
 //! a hundred parallel visits are a hundred rows. They are written by group commit
 //! (`writer`).
 
+pub mod batch;
 mod validate;
 mod writer;
 
@@ -159,6 +160,21 @@ impl Tracking {
         let happened = self.auth.ensure_session(visitor, now).await?;
         self.log_page(&visitor.live()?.record, page, now).await?;
         Ok(happened)
+    }
+
+    /// Records a batch a client buffered (`POST /api/events`): every event is checked
+    /// first, then all are written in one transaction, or none. Returns how many.
+    pub async fn log_batch(
+        &self,
+        visitor: &Visitor,
+        events: Option<Vec<Value>>,
+        now: Millis,
+    ) -> Result<usize> {
+        let events = batch::parse(events, &visitor.live()?.record, now)?;
+        let mut tx = self.store.begin().await?;
+        tx.insert_events(&events).await?;
+        tx.commit().await?;
+        Ok(events.len())
     }
 
     /// Records an action of `session` at `at`.

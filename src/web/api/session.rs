@@ -1,10 +1,11 @@
-//! `/api/session` and what a session records: pages, actions, the activity feed.
+//! `/api/session` and what a session records: pages, actions, batches of both
+//! (`/api/events`), the activity feed.
 
 use super::extract::{Body, ListQuery};
 use crate::domain::tracking::{ActivityKind, Label, NewAction};
 use crate::domain::{Order, Pagination};
 use crate::error::ApiError;
-use crate::model::{ActionInput, PageInput};
+use crate::model::{ActionInput, EventsInput, PageInput};
 use crate::web::ctx::Live;
 use crate::web::{AppState, Ctx};
 use axum::http::StatusCode;
@@ -22,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/session/action", post(log_action))
         .route("/api/session/actions", get(list_actions))
         .route("/api/activity", get(activity))
+        .route("/api/events", post(log_events))
 }
 
 async fn start_session(mut ctx: Ctx) -> Result<impl IntoResponse, ApiError> {
@@ -80,6 +82,20 @@ async fn log_action(
         .log_action(record, &action, ctx.now)
         .await?;
     Ok((StatusCode::CREATED, Json(entry)))
+}
+
+async fn log_events(
+    Live(ctx): Live,
+    Body(input): Body<EventsInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let tracking = &ctx.state.domain.tracking;
+    let accepted = tracking
+        .log_batch(&ctx.visitor, input.events, ctx.now)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "accepted": accepted })),
+    ))
 }
 
 async fn list_actions(ctx: Ctx, query: ListQuery) -> Result<impl IntoResponse, ApiError> {
