@@ -8,6 +8,7 @@
 //!   re-authentication, password change), [`session_data`] (a session's own values,
 //!   sealed, carried to the session that replaces it), [`devices`] (a user's sessions, revoking them),
 //!   [`oversight`] (administrators: everyone's sessions, statistics, ending any),
+//!   [`analytics`] (each visitor's own figures and journeys),
 //!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
 //!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
 //! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
@@ -19,6 +20,7 @@
 //! tests move the clock instead of sleeping.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod consent;
@@ -247,6 +249,7 @@ pub struct Services {
     pub retention: retention::Retention,
     pub wallets: wallet::Wallets,
     pub oversight: oversight::Oversight,
+    pub analytics: analytics::Analytics,
 }
 
 impl Services {
@@ -300,6 +303,7 @@ impl Services {
                 accounts.clone(),
                 settings.reauth_window,
             ),
+            analytics: analytics::Analytics::new(store.clone()),
             audit: audit::Audit::new(store.clone()),
             store,
             sessions,

@@ -5,6 +5,7 @@
 
 mod account;
 mod admin;
+mod analytics;
 mod data;
 mod input;
 mod pages;
@@ -14,6 +15,7 @@ mod session;
 
 pub use account::*;
 pub use admin::*;
+pub use analytics::*;
 pub use data::*;
 pub use input::*;
 pub use pages::*;

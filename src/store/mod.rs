@@ -16,7 +16,7 @@
 //!   they do), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
 //!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
 //!   (Sign-In with Ethereum: linked wallets, nonces), [`OversightRepo`] (the log as an
-//!   administrator reads it). A [`Conn`] is all of them.
+//!   administrator reads it), [`AnalyticsRepo`] (figures by SQL over the log and events). A [`Conn`] is all of them.
 //!
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
@@ -34,6 +34,7 @@
 //! transaction holds, which nothing would release.
 
 pub mod accounts;
+pub mod analytics;
 pub mod audit;
 pub mod consent;
 pub mod history;
@@ -51,6 +52,7 @@ pub mod wallets;
 pub use accounts::{
     AccountRepo, AccountRow, AttemptOutcome, AttemptSlot, AttemptWindow, NewAccount,
 };
+pub use analytics::{AnalyticsRepo, OwnTotals, PageCount, Step};
 pub use audit::{AuditRepo, AuditRow};
 pub use consent::{ConsentRepo, ConsentRow};
 pub use history::{
@@ -157,6 +159,7 @@ pub trait Conn:
     + RetentionRepo
     + WalletRepo
     + OversightRepo
+    + AnalyticsRepo
     + Send
 {
     /// Makes the transaction's changes durable (nothing to do outside one).

@@ -8,6 +8,7 @@
 mod backend;
 mod harness;
 
+mod analytics;
 mod api_conventions;
 mod audit;
 mod balancer;

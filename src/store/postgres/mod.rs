@@ -47,6 +47,7 @@
 //! transaction ([`privacy`]).
 
 mod accounts;
+mod analytics;
 mod audit;
 mod consent;
 mod history;

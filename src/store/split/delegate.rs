@@ -210,3 +210,22 @@ impl OversightRepo for SplitConn {
         self.sql().ended_counts(from, to).await
     }
 }
+
+#[async_trait::async_trait]
+impl AnalyticsRepo for SplitConn {
+    async fn own_totals(&mut self, scope: &Scope, now: Millis) -> StoreResult<OwnTotals> {
+        self.sql().own_totals(scope, now).await
+    }
+
+    async fn top_pages(&mut self, scope: &Scope, limit: i64) -> StoreResult<Vec<PageCount>> {
+        self.sql().top_pages(scope, limit).await
+    }
+
+    async fn session_owner(&mut self, public_id: &str) -> StoreResult<Option<Option<String>>> {
+        self.sql().session_owner(public_id).await
+    }
+
+    async fn journey(&mut self, public_id: &str, limit: i64) -> StoreResult<Vec<Step>> {
+        self.sql().journey(public_id, limit).await
+    }
+}

@@ -6,6 +6,7 @@
 //! (a row naming an account that no longer exists is refused, dropped or anonymised).
 
 mod accounts;
+mod analytics;
 mod audit;
 mod consent;
 mod history;

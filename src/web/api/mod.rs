@@ -4,6 +4,7 @@
 pub mod extract;
 
 mod admin;
+mod analytics;
 mod auth;
 mod data;
 mod devices;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(privacy::router())
         .merge(wallet::router())
         .merge(admin::router())
+        .merge(analytics::router())
         .route(
             "/api/{*rest}",
             any(|| async { ApiError::not_found("no such API route") }),
