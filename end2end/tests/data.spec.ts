@@ -37,6 +37,13 @@ test("the session page lists the stored keys, and the cart survives sign-in", as
   await signIn(page, email);
   await page.goto("/session");
   await expect(dataSection(page).getByRole("heading", { name: "Stored data (2)" })).toBeVisible();
+  // The user's own figures, across the sessions of the account (the guest's adopted).
+  const figures = page.getByRole("region", { name: "Your activity" });
+  const api = await (await page.request.get("/api/analytics/me")).json();
+  await expect(figures.getByTestId("total-sessions")).toHaveText(String(api.totalSessions));
+  await expect(figures.getByTestId("total-page-views")).toHaveText(String(api.totalPageViews));
+  expect(api.totalPageViews).toBeGreaterThanOrEqual(4);
+  await expect(figures.locator("ol.top-pages")).toContainText("session");
   const kept = await page.request.get("/api/session/data/cart");
   expect(await kept.json()).toMatchObject({ key: "cart", value: cart, version: 1 });
 

@@ -4,7 +4,7 @@ use super::forms::{clock, readable_time, redirected};
 use super::use_prefs;
 use crate::error::ApiError;
 use crate::i18n::{t, Key};
-use crate::model::{DataSummary, Outcome, SessionPageData};
+use crate::model::{DataSummary, Outcome, OwnAnalytics, SessionPageData};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -30,10 +30,12 @@ pub async fn session_overview(page: u32) -> Result<Option<SessionPageData>, ApiE
             .actions(&live.record.public_id, Pagination::default(), Order::Desc)
             .await?;
         let data = ctx.state.domain.data.summaries(&ctx.visitor).await?;
+        let figures = ctx.state.domain.analytics.me(&ctx.visitor, ctx.now).await?;
         Ok(Some(SessionPageData {
             session,
             actions,
             data,
+            figures,
         }))
     })
     .await
@@ -113,6 +115,7 @@ fn SessionDetails(overview: SessionPageData) -> impl IntoView {
         session,
         actions,
         data,
+        figures,
     } = overview;
     let visits = session.pages_visited;
     let (page, total_pages) = (visits.page, visits.total_pages);
@@ -183,6 +186,30 @@ fn SessionDetails(overview: SessionPageData) -> impl IntoView {
         </section>
 
         <StoredData data />
+        <Figures figures />
+    }
+}
+
+/// The visitor's own figures: a signed-in user's across every session and device.
+#[component]
+fn Figures(figures: OwnAnalytics) -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <section aria-labelledby="figures-heading">
+            <h2 id="figures-heading">{prefs.text(Key::YourActivity)}</h2>
+            <dl class="facts">
+                <dt>{prefs.text(Key::Sessions)}</dt><dd data-testid="total-sessions">{figures.total_sessions}</dd>
+                <dt>{prefs.text(Key::PageViews)}</dt><dd data-testid="total-page-views">{figures.total_page_views}</dd>
+                <dt>{prefs.text(Key::Actions)}</dt><dd>{figures.total_actions}</dd>
+                <dt>{prefs.text(Key::AverageDuration)}</dt><dd>{clock(figures.avg_session_duration)}</dd>
+            </dl>
+            {(!figures.top_pages.is_empty()).then(|| view! {
+                <h3>{prefs.text(Key::TopPages)}</h3>
+                <ol class="top-pages">
+                    {figures.top_pages.into_iter().map(|p| view! { <li>{p.page} " · " {p.views}</li> }).collect_view()}
+                </ol>
+            })}
+        </section>
     }
 }
 

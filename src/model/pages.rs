@@ -3,7 +3,8 @@
 //! outcome in the query string (`?saved=1`, or `?error=<code>`), which the page reads back.
 
 use super::{
-    ActionEntry, ConsentRecord, ConsentState, DataSummary, DeviceSession, Paged, SessionView,
+    ActionEntry, ConsentRecord, ConsentState, DataSummary, DeviceSession, OwnAnalytics, Paged,
+    SessionView,
 };
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,8 @@ pub struct SessionPageData {
     pub actions: Paged<ActionEntry>,
     /// The session's stored data, by key.
     pub data: Vec<DataSummary>,
+    /// The visitor's own figures (a user's across devices).
+    pub figures: OwnAnalytics,
 }
 
 /// Visits per page of the session page's list.
