@@ -553,3 +553,20 @@ async fn the_export_holds_the_data_of_live_sessions_and_erasure_deletes_it() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Signing in as someone else on the same browser starts afresh: one user's data never
+/// reaches another's session.
+#[tokio::test]
+async fn another_users_sign_in_does_not_inherit_the_data() {
+    let app = TestApp::new().await;
+    app.client().register("bo@example.com", PW).await;
+    let mut c = app.client();
+    c.register("ann@example.com", PW).await;
+    put(&mut c, "draft", json!("Ann's private draft"), None).await;
+    assert_eq!(c.login("bo@example.com", PW).await.status, StatusCode::OK);
+    assert_eq!(
+        c.get("/api/session/data").await.json(),
+        json!({"items": []})
+    );
+    assert_eq!(stored_entries(&app).await, 0, "gone with Ann's session");
+}

@@ -224,7 +224,8 @@ impl Auth {
     /// Signs the visitor in to a verified account, in one transaction:
     /// - the request's session (a guest's, or another user's) ends, and one with a new
     ///   token begins for the user (fixation defence); a guest's history becomes the user's,
-    ///   and the session's data moves to the new one;
+    ///   and the session's data moves to the new one (not another user's: it ends with
+    ///   their session);
     /// - beyond `MAX_SESSIONS_PER_USER`, the least recently active sessions end;
     /// - preferences: the account's win and rewrite the cookie; an account without any
     ///   adopts the device's cookie.
@@ -241,11 +242,14 @@ impl Auth {
         let mut tx = self.store.begin().await?;
         let mut carried = Default::default();
         if let Some(old) = visitor.session.clone() {
-            carried = self.data.carry_out(&mut *tx, &old).await?;
             let reason = match &old.record.user_id {
                 Some(other) if *other != account.id => EndReason::SignedOut,
                 _ => EndReason::Rotated,
             };
+            // A guest's data (or the same user's) goes on; another user's ends with them.
+            if reason == EndReason::Rotated {
+                carried = self.data.carry_out(&mut *tx, &old).await?;
+            }
             self.end_own(&mut *tx, visitor, reason, true, now, &mut happened)
                 .await?;
             if old.record.user_id.is_none() {

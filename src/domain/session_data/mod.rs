@@ -50,6 +50,15 @@ pub struct SessionData {
     seal: SealKey,
 }
 
+fn entry(row: DataRow, value: serde_json::Value) -> DataEntry {
+    DataEntry {
+        key: row.key,
+        value,
+        version: row.version,
+        updated_at: rfc3339(row.updated_at),
+    }
+}
+
 fn owner(session: &LiveSession) -> (crate::domain::TokenHash, &crate::domain::SessionRecord) {
     (session.token.hash(), &session.record)
 }
@@ -65,22 +74,12 @@ impl SessionData {
         serde_json::from_slice(&plain).ok()
     }
 
-    fn entry(&self, session: &str, row: DataRow) -> Option<DataEntry> {
-        let value = self.open(session, &row)?;
-        Some(DataEntry {
-            key: row.key,
-            value,
-            version: row.version,
-            updated_at: rfc3339(row.updated_at),
-        })
-    }
-
-    /// Every entry of a stored session, by key.
-    pub async fn entries_of(
+    /// Every entry of a stored session that this server can open, by key, with its row.
+    async fn opened(
         &self,
         conn: &mut dyn Conn,
         session: &StoredSession,
-    ) -> Result<Vec<DataEntry>> {
+    ) -> Result<Vec<(DataRow, serde_json::Value)>> {
         let owner = DataOwner {
             hash: &session.hash,
             record: &session.record,
@@ -89,31 +88,51 @@ impl SessionData {
         let id = &session.record.public_id;
         Ok(rows
             .into_iter()
-            .filter_map(|row| self.entry(id, row))
+            .filter_map(|row| self.open(id, &row).map(|value| (row, value)))
             .collect())
+    }
+
+    /// Every entry of a stored session, by key.
+    pub async fn entries_of(
+        &self,
+        conn: &mut dyn Conn,
+        session: &StoredSession,
+    ) -> Result<Vec<DataEntry>> {
+        Ok(self
+            .opened(conn, session)
+            .await?
+            .into_iter()
+            .map(|(row, value)| entry(row, value))
+            .collect())
+    }
+
+    /// The visitor's session as the store keys it.
+    fn stored(visitor: &Visitor) -> Result<StoredSession> {
+        let (hash, record) = owner(visitor.live()?);
+        Ok(StoredSession {
+            hash,
+            record: record.clone(),
+        })
     }
 
     /// Every entry of the visitor's session, by key.
     pub async fn list(&self, visitor: &Visitor) -> Result<Vec<DataEntry>> {
-        let (hash, record) = owner(visitor.live()?);
-        let session = StoredSession {
-            hash,
-            record: record.clone(),
-        };
+        let session = Self::stored(visitor)?;
         self.entries_of(&mut *self.store.conn(), &session).await
     }
 
-    /// What the session page shows of each key.
+    /// What the session page shows of each key (the size as stored: no value re-encoded).
     pub async fn summaries(&self, visitor: &Visitor) -> Result<Vec<DataSummary>> {
+        let session = Self::stored(visitor)?;
         Ok(self
-            .list(visitor)
+            .opened(&mut *self.store.conn(), &session)
             .await?
             .into_iter()
-            .map(|e| DataSummary {
-                size: serde_json::to_vec(&e.value).map_or(0, |j| j.len() as i64),
-                key: e.key,
-                version: e.version,
-                updated_at: e.updated_at,
+            .map(|(row, _)| DataSummary {
+                key: row.key,
+                size: row.size,
+                version: row.version,
+                updated_at: rfc3339(row.updated_at),
             })
             .collect())
     }
@@ -126,8 +145,11 @@ impl SessionData {
             record,
         };
         let row = self.store.conn().data_entry(owner, key.as_str()).await?;
-        row.and_then(|row| self.entry(&record.public_id, row))
-            .ok_or(Error::NotFound("key"))
+        row.and_then(|row| {
+            self.open(&record.public_id, &row)
+                .map(|value| entry(row, value))
+        })
+        .ok_or(Error::NotFound("key"))
     }
 
     /// Writes one value, if `expect` holds and the session stays within its limits.

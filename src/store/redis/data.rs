@@ -17,22 +17,31 @@ use crate::store::{
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+/// `current(m, key)`: the key's version (nil when not set); `met(kind, v, current)`: whether
+/// it meets a write's expectation (`Expect`, as `expect_args` passes it).
+const EXPECT: &str = r#"
+local function current(m, key)
+  local meta = redis.call('HGET', m, key)
+  if meta then return tonumber(string.match(meta, '^(%d+):')) end
+  return nil
+end
+local function met(kind, v, cur)
+  return kind == 'any' or (kind == 'exists' and cur ~= nil)
+    or (kind == 'absent' and cur == nil) or (kind == 'version' and cur == tonumber(v))
+end
+"#;
+
 /// ARGV: p, hex, pid, key, sealed, size, at, expect kind, expect version, max keys, max
 /// bytes, expire at (ms). Returns {version, created} or {-1} (no session), {-2}
 /// (precondition), {-3} (too large).
 static PUT: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"
+    redis::Script::new(&format!(
+        r#"{EXPECT}
 local p, hex, pid, key = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('HGET', p .. 'rec:' .. hex, 'pid') ~= pid then return {-1, 0} end
+if redis.call('HGET', p .. 'rec:' .. hex, 'pid') ~= pid then return {{-1, 0}} end
 local d, m = p .. 'data:' .. pid, p .. 'dmeta:' .. pid
-local meta = redis.call('HGET', m, key)
-local current = nil
-if meta then current = tonumber(string.match(meta, '^(%d+):')) end
-local kind = ARGV[8]
-local ok = kind == 'any' or (kind == 'exists' and current ~= nil)
-  or (kind == 'absent' and current == nil) or (kind == 'version' and current == tonumber(ARGV[9]))
-if not ok then return {-2, 0} end
+local current = current(m, key)
+if not met(ARGV[8], ARGV[9], current) then return {{-2, 0}} end
 local keys, bytes = 0, 0
 local all = redis.call('HGETALL', m)
 for i = 1, #all, 2 do
@@ -42,39 +51,34 @@ for i = 1, #all, 2 do
   end
 end
 if keys >= tonumber(ARGV[10]) or bytes + tonumber(ARGV[6]) > tonumber(ARGV[11]) then
-  return {-3, 0}
+  return {{-3, 0}}
 end
 local version = (current or 0) + 1
 redis.call('HSET', d, key, ARGV[5])
 redis.call('HSET', m, key, string.format('%d:%s:%s', version, ARGV[6], ARGV[7]))
 redis.call('PEXPIREAT', d, ARGV[12])
 redis.call('PEXPIREAT', m, ARGV[12])
-if current == nil then return {version, 1} end
-return {version, 0}
-"#,
-    )
+if current == nil then return {{version, 1}} end
+return {{version, 0}}
+"#
+    ))
 });
 
 /// ARGV: p, pid, key, expect kind, expect version. Returns 1 (deleted), 0 (missing), -2
 /// (precondition).
 static DELETE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
-        r#"
+    redis::Script::new(&format!(
+        r#"{EXPECT}
 local p, pid, key = ARGV[1], ARGV[2], ARGV[3]
 local d, m = p .. 'data:' .. pid, p .. 'dmeta:' .. pid
-local meta = redis.call('HGET', m, key)
-local current = nil
-if meta then current = tonumber(string.match(meta, '^(%d+):')) end
-local kind = ARGV[4]
-local ok = kind == 'any' or (kind == 'exists' and current ~= nil)
-  or (kind == 'absent' and current == nil) or (kind == 'version' and current == tonumber(ARGV[5]))
-if not ok then return -2 end
+local current = current(m, key)
+if not met(ARGV[4], ARGV[5], current) then return -2 end
 if current == nil then return 0 end
 redis.call('HDEL', d, key)
 redis.call('HDEL', m, key)
 return 1
-"#,
-    )
+"#
+    ))
 });
 
 fn expect_args(expect: Expect) -> (&'static str, i64) {
