@@ -6,6 +6,7 @@
 mod account;
 mod admin;
 mod analytics;
+mod dashboard;
 mod data;
 mod input;
 mod pages;
@@ -16,6 +17,7 @@ mod session;
 pub use account::*;
 pub use admin::*;
 pub use analytics::*;
+pub use dashboard::*;
 pub use data::*;
 pub use input::*;
 pub use pages::*;
