@@ -8,7 +8,8 @@
 //!   re-authentication, password change), [`session_data`] (a session's own values,
 //!   sealed, carried to the session that replaces it), [`devices`] (a user's sessions, revoking them),
 //!   [`oversight`] (administrators: everyone's sessions, statistics, ending any),
-//!   [`analytics`] (each visitor's own figures and journeys),
+//!   [`analytics`] (each visitor's own figures and journeys), [`insights`] (everyone's
+//!   figures for administrators: the admin analytics and the dashboard),
 //!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
 //!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
 //! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
@@ -25,6 +26,7 @@ pub mod audit;
 pub mod auth;
 pub mod consent;
 pub mod devices;
+pub mod insights;
 pub mod oversight;
 pub mod preferences;
 pub mod privacy;
@@ -250,6 +252,7 @@ pub struct Services {
     pub wallets: wallet::Wallets,
     pub oversight: oversight::Oversight,
     pub analytics: analytics::Analytics,
+    pub insights: insights::Insights,
 }
 
 impl Services {
@@ -304,6 +307,7 @@ impl Services {
                 settings.reauth_window,
             ),
             analytics: analytics::Analytics::new(store.clone()),
+            insights: insights::Insights::new(store.clone()),
             audit: audit::Audit::new(store.clone()),
             store,
             sessions,

@@ -61,6 +61,16 @@ impl Visitor {
         self.account.as_ref().ok_or(super::Error::Unauthenticated)
     }
 
+    /// The account if it is an administrator's: [`super::Error::Unauthenticated`] for a
+    /// guest, [`super::Error::Forbidden`] for anyone else.
+    pub fn admin(&self) -> Result<&Account> {
+        let account = self.account()?;
+        match account.role.as_str() {
+            "admin" => Ok(account),
+            _ => Err(super::Error::Forbidden),
+        }
+    }
+
     /// A security event of the visitor's account at `now`, tied to their current session
     /// and the request's origin.
     pub fn audit_event(&self, kind: AuditKind, now: Millis) -> AuditEvent {

@@ -16,7 +16,8 @@
 //!   they do), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
 //!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
 //!   (Sign-In with Ethereum: linked wallets, nonces), [`OversightRepo`] (the log as an
-//!   administrator reads it), [`AnalyticsRepo`] (figures by SQL over the log and events). A [`Conn`] is all of them.
+//!   administrator reads it), [`AnalyticsRepo`] (a visitor's own figures by SQL over the log and events),
+//!   [`InsightsRepo`] (everyone's, for administrators). A [`Conn`] is all of them.
 //!
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
@@ -38,6 +39,7 @@ pub mod analytics;
 pub mod audit;
 pub mod consent;
 pub mod history;
+pub mod insights;
 pub mod oversight;
 pub mod postgres;
 pub mod privacy;
@@ -58,6 +60,7 @@ pub use consent::{ConsentRepo, ConsentRow};
 pub use history::{
     ActionRow, ActivityRow, EventKind, HistoryRepo, NewEvent, PageRow, MAX_EVENT_BATCH,
 };
+pub use insights::InsightsRepo;
 pub use oversight::{EndCount, LogCounts, OversightRepo};
 pub use privacy::{Erased, Held, LogRow, PrivacyRepo, UserRow};
 pub use retention::RetentionRepo;
@@ -160,6 +163,7 @@ pub trait Conn:
     + WalletRepo
     + OversightRepo
     + AnalyticsRepo
+    + InsightsRepo
     + Send
 {
     /// Makes the transaction's changes durable (nothing to do outside one).

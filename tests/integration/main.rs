@@ -19,6 +19,7 @@ mod erasure;
 mod events;
 mod export;
 mod hardening;
+mod insights;
 mod instances;
 mod outages;
 mod oversight;

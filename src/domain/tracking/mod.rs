@@ -6,7 +6,7 @@
 //! (`writer`).
 
 pub mod batch;
-mod validate;
+pub mod validate;
 mod writer;
 
 pub use validate::{ActionDetails, Label, NewAction, MAX_DETAILS_BYTES, MAX_LABEL_CHARS};

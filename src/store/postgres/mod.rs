@@ -51,6 +51,7 @@ mod analytics;
 mod audit;
 mod consent;
 mod history;
+mod insights;
 mod oversight;
 mod privacy;
 mod retention;

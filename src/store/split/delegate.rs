@@ -3,6 +3,10 @@
 use super::SplitConn;
 use crate::domain::{AuditEvent, EndReason, Millis, Order, Pagination, Scope, SessionRecord};
 use crate::model::Preferences;
+use crate::store::insights::{
+    ActiveCounts, BucketCount, CohortCount, KindCount, NameCount, PathRow, SeriesOf, SessionTotals,
+    StepCount, Window,
+};
 use crate::store::*;
 
 #[async_trait::async_trait]
@@ -227,5 +231,62 @@ impl AnalyticsRepo for SplitConn {
 
     async fn journey(&mut self, public_id: &str, limit: i64) -> StoreResult<Vec<Step>> {
         self.sql().journey(public_id, limit).await
+    }
+}
+
+#[async_trait::async_trait]
+impl InsightsRepo for SplitConn {
+    async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals> {
+        self.sql().session_totals(w, now).await
+    }
+
+    async fn kind_counts(&mut self, w: Window) -> StoreResult<Vec<KindCount>> {
+        self.sql().kind_counts(w).await
+    }
+
+    async fn active_users(&mut self, to: Millis, spans: [Millis; 3]) -> StoreResult<ActiveCounts> {
+        self.sql().active_users(to, spans).await
+    }
+
+    async fn active_sessions(&mut self, w: Window) -> StoreResult<i64> {
+        self.sql().active_sessions(w).await
+    }
+
+    async fn popular_pages(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>> {
+        self.sql().popular_pages(w, limit).await
+    }
+
+    async fn feature_usage(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>> {
+        self.sql().feature_usage(w, limit).await
+    }
+
+    async fn paths(&mut self, w: Window, length: usize, limit: i64) -> StoreResult<Vec<PathRow>> {
+        self.sql().paths(w, length, limit).await
+    }
+
+    async fn funnel(&mut self, w: Window, steps: &[String]) -> StoreResult<Vec<StepCount>> {
+        self.sql().funnel(w, steps).await
+    }
+
+    async fn cohorts(&mut self, w: Window) -> StoreResult<Vec<CohortCount>> {
+        self.sql().cohorts(w).await
+    }
+
+    async fn series(
+        &mut self,
+        w: Window,
+        of: SeriesOf,
+        size: Millis,
+    ) -> StoreResult<Vec<BucketCount>> {
+        self.sql().series(w, of, size).await
+    }
+
+    async fn durations(
+        &mut self,
+        w: Window,
+        now: Millis,
+        bounds: &[Millis],
+    ) -> StoreResult<Vec<BucketCount>> {
+        self.sql().durations(w, now, bounds).await
     }
 }

@@ -8,6 +8,7 @@ mod analytics;
 mod auth;
 mod data;
 mod devices;
+mod insights;
 mod preferences;
 mod privacy;
 mod session;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .merge(wallet::router())
         .merge(admin::router())
         .merge(analytics::router())
+        .merge(insights::router())
         .route(
             "/api/{*rest}",
             any(|| async { ApiError::not_found("no such API route") }),

@@ -1,0 +1,340 @@
+//! Analytics over everyone, as administrators read them: every figure is one SQL statement
+//! over the indexed `events` and `session_log` (never events loaded into memory), written
+//! once here for both engines (`$n` numbered in order of first appearance, which SQLite
+//! reads too), and every one leaves out the users whose newest `analytics` choice is an
+//! objection, past data included.
+
+use super::StoreResult;
+use crate::domain::Millis;
+
+/// A half-open period `[from, to)`, in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    pub from: Millis,
+    pub to: Millis,
+}
+
+/// The sessions started in a period and the mean of their durations.
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct SessionTotals {
+    pub sessions: i64,
+    /// In ms: each session to its end, or to `now` while it lasts.
+    pub avg_duration: i64,
+}
+
+/// Events of one kind.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct KindCount {
+    pub kind: String,
+    pub events: i64,
+}
+
+/// Distinct signed-in users active in the last day, week and month of a period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActiveCounts {
+    pub day: i64,
+    pub week: i64,
+    pub month: i64,
+}
+
+/// A page or an action: how often, and by how many (distinct sessions for pages; for
+/// actions, visitors: a user once across devices, a guest per session).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct NameCount {
+    pub name: String,
+    pub events: i64,
+    pub visitors: i64,
+}
+
+/// The first pages of sessions (`p1..`; those past the asked length are `None`).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PathRow {
+    pub p1: Option<String>,
+    pub p2: Option<String>,
+    pub p3: Option<String>,
+    pub p4: Option<String>,
+    pub p5: Option<String>,
+    pub sessions: i64,
+}
+
+/// Sessions that reached a funnel step (1-based) in order.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct StepCount {
+    pub step: i64,
+    pub sessions: i64,
+}
+
+/// Users of a weekly cohort active `offset` weeks after it (weeks counted from the Monday
+/// 1970-01-05).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CohortCount {
+    pub cohort: i64,
+    pub offset: i64,
+    pub users: i64,
+}
+
+/// A value in the interval `bucket` (the start divided by the interval's length).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct BucketCount {
+    pub bucket: i64,
+    pub value: i64,
+}
+
+/// What a time series counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeriesOf {
+    /// Sessions started.
+    Sessions,
+    PageViews,
+    /// Distinct signed-in users with an event.
+    ActiveUsers,
+}
+
+#[async_trait::async_trait]
+pub trait InsightsRepo {
+    async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals>;
+
+    async fn kind_counts(&mut self, w: Window) -> StoreResult<Vec<KindCount>>;
+
+    /// Users active in `[to - day, to)`, `[to - week, to)` and `[to - month, to)`.
+    async fn active_users(&mut self, to: Millis, spans: [Millis; 3]) -> StoreResult<ActiveCounts>;
+
+    /// Distinct sessions with an event in the period.
+    async fn active_sessions(&mut self, w: Window) -> StoreResult<i64>;
+
+    /// The most viewed pages, most views first (then by name).
+    async fn popular_pages(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>>;
+
+    /// The most taken actions, most often first (then by name).
+    async fn feature_usage(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>>;
+
+    /// The commonest first `length` (1..=5) page views of the period's sessions that have
+    /// that many, most sessions first.
+    async fn paths(&mut self, w: Window, length: usize, limit: i64) -> StoreResult<Vec<PathRow>>;
+
+    /// For each step, the sessions that viewed it after viewing every earlier one in order.
+    async fn funnel(&mut self, w: Window, steps: &[String]) -> StoreResult<Vec<StepCount>>;
+
+    /// The users whose first signed-in session began in the period, by week, and the weeks
+    /// (up to the period's end) in which they started a session.
+    async fn cohorts(&mut self, w: Window) -> StoreResult<Vec<CohortCount>>;
+
+    /// `of` per interval of `size` ms, for the intervals that have any.
+    async fn series(
+        &mut self,
+        w: Window,
+        of: SeriesOf,
+        size: Millis,
+    ) -> StoreResult<Vec<BucketCount>>;
+
+    /// The period's sessions by duration: bucket `i` holds durations under `bounds[i]` ms
+    /// (and at least the previous bound); the last, `bounds.len()`, the rest.
+    async fn durations(
+        &mut self,
+        w: Window,
+        now: Millis,
+        bounds: &[Millis],
+    ) -> StoreResult<Vec<BucketCount>>;
+}
+
+/// The statements (both engines). `$1`/`$2` are always the period's bounds.
+pub(crate) mod sql {
+    use super::SeriesOf;
+    use crate::domain::Millis;
+
+    /// Users whose newest `analytics` record is an objection (`NOT granted` reads an
+    /// integer on SQLite and a boolean on PostgreSQL).
+    const OBJECTORS: &str = "SELECT c.user_id FROM consents c
+        WHERE c.type = 'analytics' AND NOT c.granted
+          AND c.id = (SELECT MAX(d.id) FROM consents d
+                       WHERE d.user_id = c.user_id AND d.type = 'analytics')";
+
+    /// The period's events of everyone who has not objected.
+    fn events() -> String {
+        format!(
+            "ev AS (SELECT id, session_id, user_id, kind, name, at FROM events
+                     WHERE at >= $1 AND at < $2
+                       AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS})))"
+        )
+    }
+
+    /// The sessions started in the period, of everyone who has not objected.
+    fn sessions() -> String {
+        format!(
+            "sl AS (SELECT public_id, user_id, started_at, ended_at FROM session_log
+                     WHERE started_at >= $1 AND started_at < $2
+                       AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS})))"
+        )
+    }
+
+    pub fn session_totals() -> String {
+        format!(
+            "WITH {} SELECT COUNT(*) AS sessions,
+                    COALESCE(CAST(SUM(COALESCE(ended_at, $3) - started_at) AS BIGINT)
+                             / NULLIF(COUNT(*), 0), 0) AS avg_duration
+               FROM sl",
+            sessions()
+        )
+    }
+
+    pub fn kind_counts() -> String {
+        format!(
+            "WITH {} SELECT kind, COUNT(*) AS events FROM ev GROUP BY kind ORDER BY kind",
+            events()
+        )
+    }
+
+    /// `$1` is the start of the month, `$3` and `$4` of the week and the day.
+    pub fn active_users() -> String {
+        format!(
+            "WITH {} SELECT COUNT(DISTINCT CASE WHEN at >= $4 THEN user_id END) AS day,
+                    COUNT(DISTINCT CASE WHEN at >= $3 THEN user_id END) AS week,
+                    COUNT(DISTINCT user_id) AS month
+               FROM ev WHERE user_id IS NOT NULL",
+            events()
+        )
+    }
+
+    pub fn active_sessions() -> String {
+        format!(
+            "WITH {} SELECT COUNT(DISTINCT session_id) FROM ev",
+            events()
+        )
+    }
+
+    /// `$3` the limit.
+    pub fn popular_pages() -> String {
+        format!(
+            "WITH {} SELECT name, COUNT(*) AS events, COUNT(DISTINCT session_id) AS visitors
+               FROM ev WHERE kind = 'page_view'
+              GROUP BY name ORDER BY events DESC, name LIMIT $3",
+            events()
+        )
+    }
+
+    /// `$3` the limit.
+    pub fn feature_usage() -> String {
+        format!(
+            "WITH {} SELECT name, COUNT(*) AS events,
+                    COUNT(DISTINCT COALESCE(user_id, session_id)) AS visitors
+               FROM ev WHERE kind = 'action'
+              GROUP BY name ORDER BY events DESC, name LIMIT $3",
+            events()
+        )
+    }
+
+    /// The longest path asked for.
+    pub const MAX_PATH: usize = 5;
+
+    /// `$3` the length, `$4` the limit. Page views in the same millisecond keep the order
+    /// they were recorded in (`id`).
+    pub fn paths() -> String {
+        let columns: Vec<String> = (1..=MAX_PATH)
+            .map(|n| format!("MAX(CASE WHEN n = {n} THEN name END) AS p{n}"))
+            .collect();
+        format!(
+            "WITH {},
+             ranked AS (SELECT session_id, name,
+                               ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY at, id) AS n
+                          FROM ev WHERE kind = 'page_view'),
+             firsts AS (SELECT session_id, COUNT(*) AS steps, {}
+                          FROM ranked WHERE n <= $3 GROUP BY session_id)
+             SELECT p1, p2, p3, p4, p5, COUNT(*) AS sessions FROM firsts WHERE steps = $3
+              GROUP BY p1, p2, p3, p4, p5
+              ORDER BY sessions DESC, p1, p2, p3, p4, p5 LIMIT $4",
+            events(),
+            columns.join(", ")
+        )
+    }
+
+    /// Steps as `$3..`: the first time each session viewed step `i` after it reached step
+    /// `i - 1`. Taking the first such time is what makes "in order" exact: any later
+    /// sighting of step `i` could only come after it.
+    pub fn funnel(steps: usize) -> String {
+        let mut ctes = vec![events()];
+        ctes.push(
+            "s1 AS (SELECT session_id, MIN(at) AS t FROM ev
+                     WHERE kind = 'page_view' AND name = $3 GROUP BY session_id)"
+                .to_string(),
+        );
+        for i in 2..=steps {
+            ctes.push(format!(
+                "s{i} AS (SELECT e.session_id, MIN(e.at) AS t FROM ev e
+                           JOIN s{p} ON s{p}.session_id = e.session_id AND e.at > s{p}.t
+                          WHERE e.kind = 'page_view' AND e.name = ${b} GROUP BY e.session_id)",
+                p = i - 1,
+                b = i + 2
+            ));
+        }
+        let counts: Vec<String> = (1..=steps)
+            .map(|i| format!("SELECT CAST({i} AS BIGINT) AS step, COUNT(*) AS sessions FROM s{i}"))
+            .collect();
+        format!(
+            "WITH {} {} ORDER BY step",
+            ctes.join(",\n"),
+            counts.join(" UNION ALL ")
+        )
+    }
+
+    /// Weeks start on Mondays: 1970-01-05 is the first one after the epoch (a Thursday).
+    pub const MONDAY_ZERO: Millis = 4 * 86_400_000;
+    pub const WEEK: Millis = 7 * 86_400_000;
+
+    /// A user's cohort is the week of their first signed-in session ever (so a user who
+    /// came before the period is in no cohort of it); they count in a later week when
+    /// they started a session in it.
+    pub fn cohorts() -> String {
+        format!(
+            "WITH firsts AS (SELECT user_id, MIN(started_at) AS first FROM session_log
+                              WHERE user_id IS NOT NULL GROUP BY user_id),
+                  cohort AS (SELECT user_id, (first - {z}) / {w} AS week FROM firsts
+                              WHERE first >= $1 AND first < $2
+                                AND user_id NOT IN ({OBJECTORS})),
+                  active AS (SELECT DISTINCT user_id, (started_at - {z}) / {w} AS week
+                               FROM session_log
+                              WHERE user_id IS NOT NULL AND started_at >= $1 AND started_at < $2)
+             SELECT c.week AS cohort, a.week - c.week AS \"offset\", COUNT(*) AS users
+               FROM cohort c JOIN active a ON a.user_id = c.user_id AND a.week >= c.week
+              GROUP BY c.week, a.week - c.week ORDER BY cohort, \"offset\"",
+            z = MONDAY_ZERO,
+            w = WEEK
+        )
+    }
+
+    /// `$3` the interval's length.
+    pub fn series(of: SeriesOf) -> String {
+        match of {
+            SeriesOf::Sessions => format!(
+                "WITH {} SELECT started_at / $3 AS bucket, COUNT(*) AS value
+                   FROM sl GROUP BY 1 ORDER BY 1",
+                sessions()
+            ),
+            SeriesOf::PageViews => format!(
+                "WITH {} SELECT at / $3 AS bucket, COUNT(*) AS value
+                   FROM ev WHERE kind = 'page_view' GROUP BY 1 ORDER BY 1",
+                events()
+            ),
+            SeriesOf::ActiveUsers => format!(
+                "WITH {} SELECT at / $3 AS bucket, COUNT(DISTINCT user_id) AS value
+                   FROM ev WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY 1",
+                events()
+            ),
+        }
+    }
+
+    /// `$3` is now; the bounds are whole numbers written into the statement.
+    pub fn durations(bounds: &[Millis]) -> String {
+        let arms: String = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, b)| format!("WHEN d < {b} THEN {i} "))
+            .collect();
+        format!(
+            "WITH {}, spans AS (SELECT COALESCE(ended_at, $3) - started_at AS d FROM sl)
+             SELECT CAST(CASE {arms}ELSE {} END AS BIGINT) AS bucket, COUNT(*) AS value
+               FROM spans GROUP BY 1 ORDER BY 1",
+            sessions(),
+            bounds.len()
+        )
+    }
+}
