@@ -22,13 +22,6 @@ pub struct SessionTotals {
     pub avg_duration: i64,
 }
 
-/// Events of one kind.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct KindCount {
-    pub kind: String,
-    pub events: i64,
-}
-
 /// Distinct signed-in users active in the last day, week and month of a period.
 #[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct ActiveCounts {
@@ -44,6 +37,9 @@ pub struct NameCount {
     pub name: String,
     pub events: i64,
     pub visitors: i64,
+    /// The events of every name of the kind (the same on each row): the breakdown by kind
+    /// comes with the ranking instead of from a second reading of the period.
+    pub total: i64,
 }
 
 /// The first pages of sessions (`p1..`; those past the asked length are `None`).
@@ -93,8 +89,6 @@ pub enum SeriesOf {
 #[async_trait::async_trait]
 pub trait InsightsRepo {
     async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals>;
-
-    async fn kind_counts(&mut self, w: Window) -> StoreResult<Vec<KindCount>>;
 
     /// Users active in `[to - day, to)`, `[to - week, to)` and `[to - month, to)`.
     async fn active_users(&mut self, to: Millis, spans: [Millis; 3]) -> StoreResult<ActiveCounts>;
@@ -149,13 +143,9 @@ pub(crate) mod sql {
           AND c.id = (SELECT MAX(d.id) FROM consents d
                        WHERE d.user_id = c.user_id AND d.type = 'analytics')";
 
-    /// The period's events of everyone who has not objected.
-    fn events() -> String {
-        format!(
-            "ev AS (SELECT id, session_id, user_id, kind, name, at FROM events
-                     WHERE at >= $1 AND at < $2
-                       AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS})))"
-        )
+    /// The period's events of everyone who has not objected (a condition on `events`).
+    fn in_period() -> String {
+        format!("at >= $1 AND at < $2 AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS}))")
     }
 
     /// The sessions started in the period, of everyone who has not objected.
@@ -177,91 +167,87 @@ pub(crate) mod sql {
         )
     }
 
-    pub fn kind_counts() -> String {
-        format!(
-            "WITH {} SELECT kind, COUNT(*) AS events FROM ev GROUP BY kind ORDER BY kind",
-            events()
-        )
-    }
-
-    /// `$1` is the start of the month, `$3` and `$4` of the week and the day.
+    /// A user is active in a span when one of their sessions was open in it: the log
+    /// answers that from one row per session, where counting distinct users over the
+    /// events took 0.6 s at 860,000 of them (against 30 ms). `$1` is the start of the
+    /// month, `$3` and `$4` of the week and the day; a live session is open to `$2`.
     pub fn active_users() -> String {
         format!(
-            "WITH {} SELECT COUNT(DISTINCT CASE WHEN at >= $4 THEN user_id END) AS day,
-                    COUNT(DISTINCT CASE WHEN at >= $3 THEN user_id END) AS week,
+            "SELECT COUNT(DISTINCT CASE WHEN COALESCE(ended_at, $2) >= $4 THEN user_id END) AS day,
+                    COUNT(DISTINCT CASE WHEN COALESCE(ended_at, $2) >= $3 THEN user_id END) AS week,
                     COUNT(DISTINCT user_id) AS month
-               FROM ev WHERE user_id IS NOT NULL",
-            events()
+               FROM session_log
+              WHERE started_at < $2 AND (ended_at IS NULL OR ended_at >= $1)
+                AND user_id IS NOT NULL AND user_id NOT IN ({OBJECTORS})"
         )
     }
 
     pub fn active_sessions() -> String {
         format!(
-            "WITH {} SELECT COUNT(DISTINCT session_id) FROM ev",
-            events()
+            "SELECT COUNT(DISTINCT session_id) FROM events WHERE {}",
+            in_period()
         )
     }
 
     /// `$3` the limit.
     pub fn popular_pages() -> String {
         format!(
-            "WITH {} SELECT name, COUNT(*) AS events, COUNT(DISTINCT session_id) AS visitors
-               FROM ev WHERE kind = 'page_view'
+            "SELECT name, COUNT(*) AS events, COUNT(DISTINCT session_id) AS visitors,
+                    CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total
+               FROM events WHERE kind = 'page_view' AND {}
               GROUP BY name ORDER BY events DESC, name LIMIT $3",
-            events()
+            in_period()
         )
     }
 
     /// `$3` the limit.
     pub fn feature_usage() -> String {
         format!(
-            "WITH {} SELECT name, COUNT(*) AS events,
-                    COUNT(DISTINCT COALESCE(user_id, session_id)) AS visitors
-               FROM ev WHERE kind = 'action'
+            "SELECT name, COUNT(*) AS events,
+                    COUNT(DISTINCT COALESCE(user_id, session_id)) AS visitors,
+                    CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total
+               FROM events WHERE kind = 'action' AND {}
               GROUP BY name ORDER BY events DESC, name LIMIT $3",
-            events()
+            in_period()
         )
     }
 
-    /// The longest path asked for.
+    /// The longest path asked for: the log keeps each session's first five pages.
     pub const MAX_PATH: usize = 5;
 
-    /// `$3` the length, `$4` the limit. Page views in the same millisecond keep the order
-    /// they were recorded in (`id`).
+    /// `$3` the length, `$4` the limit: the sessions started in the period with at least
+    /// that many page views, by their first pages (the log's `p1..p5`, in the order they
+    /// were recorded).
     pub fn paths() -> String {
         let columns: Vec<String> = (1..=MAX_PATH)
-            .map(|n| format!("MAX(CASE WHEN n = {n} THEN name END) AS p{n}"))
+            .map(|n| format!("CASE WHEN $3 >= {n} THEN p{n} END AS p{n}"))
             .collect();
         format!(
-            "WITH {},
-             ranked AS (SELECT session_id, name,
-                               ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY at, id) AS n
-                          FROM ev WHERE kind = 'page_view'),
-             firsts AS (SELECT session_id, COUNT(*) AS steps, {}
-                          FROM ranked WHERE n <= $3 GROUP BY session_id)
-             SELECT p1, p2, p3, p4, p5, COUNT(*) AS sessions FROM firsts WHERE steps = $3
-              GROUP BY p1, p2, p3, p4, p5
-              ORDER BY sessions DESC, p1, p2, p3, p4, p5 LIMIT $4",
-            events(),
+            "SELECT {}, COUNT(*) AS sessions FROM session_log
+              WHERE started_at >= $1 AND started_at < $2 AND page_views >= $3
+                AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS}))
+              GROUP BY 1, 2, 3, 4, 5
+              ORDER BY sessions DESC, 1, 2, 3, 4, 5 LIMIT $4",
             columns.join(", ")
         )
     }
 
     /// Steps as `$3..`: the first time each session viewed step `i` after it reached step
     /// `i - 1`. Taking the first such time is what makes "in order" exact: any later
-    /// sighting of step `i` could only come after it.
+    /// sighting of step `i` could only come after it. Each step is a range of
+    /// `events_by_name`; the later ones follow the first's sessions.
     pub fn funnel(steps: usize) -> String {
-        let mut ctes = vec![events()];
-        ctes.push(
-            "s1 AS (SELECT session_id, MIN(at) AS t FROM ev
-                     WHERE kind = 'page_view' AND name = $3 GROUP BY session_id)"
-                .to_string(),
-        );
+        let mut ctes = vec![format!(
+            "s1 AS (SELECT session_id, MIN(at) AS t FROM events
+                     WHERE kind = 'page_view' AND name = $3 AND {} GROUP BY session_id)",
+            in_period()
+        )];
         for i in 2..=steps {
             ctes.push(format!(
-                "s{i} AS (SELECT e.session_id, MIN(e.at) AS t FROM ev e
+                "s{i} AS (SELECT e.session_id, MIN(e.at) AS t FROM events e
                            JOIN s{p} ON s{p}.session_id = e.session_id AND e.at > s{p}.t
-                          WHERE e.kind = 'page_view' AND e.name = ${b} GROUP BY e.session_id)",
+                          WHERE e.kind = 'page_view' AND e.name = ${b} AND e.at < $2
+                          GROUP BY e.session_id)",
                 p = i - 1,
                 b = i + 2
             ));
@@ -310,14 +296,14 @@ pub(crate) mod sql {
                 sessions()
             ),
             SeriesOf::PageViews => format!(
-                "WITH {} SELECT at / $3 AS bucket, COUNT(*) AS value
-                   FROM ev WHERE kind = 'page_view' GROUP BY 1 ORDER BY 1",
-                events()
+                "SELECT at / $3 AS bucket, COUNT(*) AS value
+                   FROM events WHERE kind = 'page_view' AND {} GROUP BY 1 ORDER BY 1",
+                in_period()
             ),
             SeriesOf::ActiveUsers => format!(
-                "WITH {} SELECT at / $3 AS bucket, COUNT(DISTINCT user_id) AS value
-                   FROM ev WHERE user_id IS NOT NULL GROUP BY 1 ORDER BY 1",
-                events()
+                "SELECT at / $3 AS bucket, COUNT(DISTINCT user_id) AS value
+                   FROM events WHERE user_id IS NOT NULL AND {} GROUP BY 1 ORDER BY 1",
+                in_period()
             ),
         }
     }

@@ -12,7 +12,7 @@ use crate::model::{
     ActiveUsers, Cohort, Dashboard, DurationBucket, Durations, FeatureUse, Funnel, FunnelStep,
     Overview, PageViews, PathCount, Paths, Point, PopularPage, Realtime, Retention, Timeseries,
 };
-use crate::store::insights::{sql, BucketCount, SeriesOf, Window};
+use crate::store::insights::{sql, BucketCount, NameCount, SeriesOf, Window};
 use crate::store::Store;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -47,11 +47,14 @@ impl Insights {
             from: w.to - ACTIVE,
             to: w.to,
         };
-        let mut breakdown: BTreeMap<String, i64> =
-            [("page_view".to_string(), 0), ("action".to_string(), 0)].into();
-        for kind in conn.kind_counts(w).await? {
-            breakdown.insert(kind.kind, kind.events);
-        }
+        let pages = conn.popular_pages(w, TOP).await?;
+        let actions = conn.feature_usage(w, TOP).await?;
+        let total = |rows: &[NameCount]| rows.first().map_or(0, |r| r.total);
+        let breakdown: BTreeMap<String, i64> = [
+            ("page_view".to_string(), total(&pages)),
+            ("action".to_string(), total(&actions)),
+        ]
+        .into();
         Ok(Overview {
             active_users: ActiveUsers {
                 day: active.day,
@@ -61,9 +64,7 @@ impl Insights {
             active_sessions: conn.active_sessions(live).await?,
             total_sessions: totals.sessions,
             avg_session_duration: totals.avg_duration / 1000,
-            popular_pages: conn
-                .popular_pages(w, TOP)
-                .await?
+            popular_pages: pages
                 .into_iter()
                 .map(|p| PopularPage {
                     page: p.name,
@@ -72,9 +73,7 @@ impl Insights {
                 })
                 .collect(),
             event_breakdown: breakdown,
-            feature_usage: conn
-                .feature_usage(w, TOP)
-                .await?
+            feature_usage: actions
                 .into_iter()
                 .map(|a| FeatureUse {
                     action: a.name,

@@ -17,15 +17,6 @@ impl InsightsRepo for PgConn {
             .await?)
     }
 
-    async fn kind_counts(&mut self, w: Window) -> StoreResult<Vec<KindCount>> {
-        let mut c = self.on().await?;
-        Ok(sqlx::query_as(&sql::kind_counts())
-            .bind(w.from)
-            .bind(w.to)
-            .fetch_all(&mut *c)
-            .await?)
-    }
-
     async fn active_users(&mut self, to: Millis, spans: [Millis; 3]) -> StoreResult<ActiveCounts> {
         let [day, week, month] = spans;
         let mut c = self.on().await?;

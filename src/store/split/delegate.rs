@@ -4,8 +4,8 @@ use super::SplitConn;
 use crate::domain::{AuditEvent, EndReason, Millis, Order, Pagination, Scope, SessionRecord};
 use crate::model::Preferences;
 use crate::store::insights::{
-    ActiveCounts, BucketCount, CohortCount, KindCount, NameCount, PathRow, SeriesOf, SessionTotals,
-    StepCount, Window,
+    ActiveCounts, BucketCount, CohortCount, NameCount, PathRow, SeriesOf, SessionTotals, StepCount,
+    Window,
 };
 use crate::store::*;
 
@@ -238,10 +238,6 @@ impl AnalyticsRepo for SplitConn {
 impl InsightsRepo for SplitConn {
     async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals> {
         self.sql().session_totals(w, now).await
-    }
-
-    async fn kind_counts(&mut self, w: Window) -> StoreResult<Vec<KindCount>> {
-        self.sql().kind_counts(w).await
     }
 
     async fn active_users(&mut self, to: Millis, spans: [Millis; 3]) -> StoreResult<ActiveCounts> {
