@@ -5,6 +5,8 @@
 //! slots) and a review easy.
 
 use crate::model::Language;
+pub use dashboard::DashKey;
+mod dashboard;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
@@ -173,6 +175,8 @@ pub enum Key {
     WalletUnlinked,
     DeleteByWallet,
     ErrWalletReauth,
+    /// The dashboard's strings, in `dashboard.rs`.
+    Dash(DashKey),
 }
 
 /// The text for `key` in `lang`.
@@ -189,6 +193,7 @@ pub fn t(lang: Language, key: Key) -> &'static str {
 fn texts(key: Key) -> [&'static str; 4] {
     use Key::*;
     match key {
+        Dash(key) => dashboard::texts(key),
         NavLabel => ["Main", "Principal", "Principale", "Hauptmenü"],
         NavHome => ["Home", "Inicio", "Accueil", "Startseite"],
         NavPreferences => ["Preferences", "Preferencias", "Préférences", "Einstellungen"],
