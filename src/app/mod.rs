@@ -9,6 +9,7 @@
 //! them back from there, so both sides render the same thing without another round trip.
 
 pub mod admin_sessions;
+pub mod charts;
 pub mod devices;
 pub mod forms;
 pub mod home;
