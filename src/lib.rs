@@ -31,8 +31,9 @@
 //! - [`app`]: the Leptos app: shell, router, navigation, and one module per page holding
 //!   the page and the server functions it calls (`app::home`, `app::preferences`,
 //!   `app::session`, `app::sign_in`, `app::devices`, `app::privacy`, `app::wallet`,
-//!   Sign-In with Ethereum on `/login` and `/devices`, and `app::admin_sessions`,
-//!   `/admin/sessions`); `app::forms` for
+//!   Sign-In with Ethereum on `/login` and `/devices`, `app::admin_sessions`,
+//!   `/admin/sessions`, and `app::dashboard`, the `/admin` analytics, drawn as inline SVG
+//!   by `app::charts`, whose arithmetic is `app::charts::scale`); `app::forms` for
 //!   what forms share, `app::server` for the one wrapper every server function runs in.
 //!
 //! Server only (`ssr`):

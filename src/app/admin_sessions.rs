@@ -68,7 +68,7 @@ pub async fn admin_reauth(#[server(flatten)] input: PasswordInput) -> Result<(),
 }
 
 /// A signed-in user who is not an administrator gets the page with status 403.
-fn forbid_non_admins() {
+pub(super) fn forbid_non_admins() {
     #[cfg(feature = "ssr")]
     {
         let admin = super::with_visitor(|v| v.account.as_ref().map(|a| a.role == "admin"));
@@ -148,17 +148,23 @@ pub fn AdminSessionsPage() -> impl IntoView {
                         }
                         .into_any(),
                         Ok(None) => view! { <p class="empty">{prefs.text(Key::SignedOut)}</p> }.into_any(),
-                        Err(e) if e.code == ErrorCode::Forbidden => view! {
-                            <section class="forbidden" aria-labelledby="forbidden-heading">
-                                <h2 id="forbidden-heading">"403 · " {prefs.text(Key::ForbiddenTitle)}</h2>
-                                <p>{prefs.text(Key::ForbiddenText)}</p>
-                            </section>
-                        }
-                        .into_any(),
+                        Err(e) if e.code == ErrorCode::Forbidden => view! { <Forbidden /> }.into_any(),
                         Err(_) => view! { <p role="alert">{prefs.text(Key::Failed)}</p> }.into_any(),
                     })
             }}
         </Suspense>
+    }
+}
+
+/// What a signed-in user who is not an administrator sees instead of an admin page.
+#[component]
+pub(super) fn Forbidden() -> impl IntoView {
+    let prefs = use_prefs();
+    view! {
+        <section class="forbidden" aria-labelledby="forbidden-heading">
+            <h2 id="forbidden-heading">"403 · " {prefs.text(Key::ForbiddenTitle)}</h2>
+            <p>{prefs.text(Key::ForbiddenText)}</p>
+        </section>
     }
 }
 

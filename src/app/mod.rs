@@ -1,6 +1,7 @@
 //! The Leptos app: the HTML shell, the router and the navigation. Each page lives beside
 //! the server functions it calls: [`home`], [`preferences`], [`session`], [`sign_in`]
 //! (`/register`, `/login`, sign-out), [`devices`], [`privacy`] (with the consent prompt).
+//! [`dashboard`] (`/admin`, drawn by [`charts`]), [`admin_sessions`] (`/admin/sessions`).
 //! [`forms`] holds what the pages share about forms; `server` (server only) is the one
 //! wrapper every server function runs its body in.
 //!
@@ -10,6 +11,7 @@
 
 pub mod admin_sessions;
 pub mod charts;
+pub mod dashboard;
 pub mod devices;
 pub mod forms;
 pub mod home;
@@ -21,11 +23,12 @@ pub mod session;
 pub mod sign_in;
 pub mod wallet;
 
-use crate::i18n::{t, Key};
+use crate::i18n::{t, DashKey, Key};
 use crate::model::{Language, Preferences};
 #[cfg(not(feature = "ssr"))]
 use crate::model::{Notifications, Theme};
 use admin_sessions::AdminSessionsPage;
+use dashboard::DashboardPage;
 use devices::DevicesPage;
 use home::{HomePage, NotFound};
 use leptos::prelude::*;
@@ -46,6 +49,7 @@ pub const PAGES: &[(&str, &str)] = &[
     ("/login", "login"),
     ("/devices", "devices"),
     ("/privacy", "privacy"),
+    ("/admin", "admin"),
     ("/admin/sessions", "admin_sessions"),
 ];
 
@@ -143,6 +147,22 @@ fn initial_user() -> Option<String> {
     }
 }
 
+/// Whether the signed-in user is an administrator (the nav then links the dashboard): on
+/// the server from the request's visitor, in the browser from `<html data-admin>`.
+fn initial_admin() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        with_visitor(|v| v.account.as_ref().is_some_and(|a| a.role == "admin")).unwrap_or(false)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .document_element()
+            .and_then(|r| r.get_attribute("data-admin"))
+            .is_some_and(|v| v == "true")
+    }
+}
+
 /// The consent policy version a signed-in user has yet to make their choices under, or
 /// `None` when nothing is due (and for guests). While it is `Some`, every page asks.
 #[derive(Clone, Copy)]
@@ -204,6 +224,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             data-notifications=prefs.notifications.as_str()
             data-user=user.unwrap_or_default()
             data-consent-due=consent_due.unwrap_or_default()
+            data-admin=initial_admin().then_some("true")
         >
             <head>
                 <meta charset="utf-8" />
@@ -265,6 +286,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("devices") view=DevicesPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("privacy") view=PrivacyPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("admin") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=(StaticSegment("admin"), StaticSegment("sessions")) view=AdminSessionsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
@@ -275,7 +297,7 @@ pub fn App() -> impl IntoView {
 /// The navigation on every page. Links load pages from the server (`rel="external"`), so
 /// every page visit is recorded the same way with or without JavaScript. Guests get
 /// "Sign in" and "Create account"; a signed-in user gets "Devices", "Privacy" and a
-/// "Sign out" button.
+/// "Sign out" button; an administrator also "Dashboard".
 #[component]
 fn Nav() -> impl IntoView {
     let prefs = use_prefs();
@@ -289,6 +311,7 @@ fn Nav() -> impl IntoView {
         }
     });
     let user = me.0.get_untracked();
+    let admin = initial_admin();
     view! {
         <nav aria-label=prefs.text(Key::NavLabel)>
             <a class="brand" href="/" rel="external">"Squid"</a>
@@ -299,6 +322,9 @@ fn Nav() -> impl IntoView {
                 Some(name) => view! {
                     <a href="/devices" rel="external">{prefs.text(Key::NavDevices)}</a>
                     <a href="/privacy" rel="external">{prefs.text(Key::NavPrivacy)}</a>
+                    {admin.then(|| view! {
+                        <a href="/admin" rel="external">{prefs.text(DashKey::NavDashboard.into())}</a>
+                    })}
                     <span class="me">
                         <span class="who">{prefs.text(Key::SignedInAs)} " " <strong>{name}</strong></span>
                         <ActionForm action=logout attr:class="inline">
