@@ -150,7 +150,7 @@ fn Board(board: Dashboard, chosen: Vec<String>) -> impl IntoView {
         .iter()
         .map(|(k, v)| Datum::new(k, *v))
         .collect();
-    events.sort_by(|a, b| b.value.cmp(&a.value));
+    events.sort_by_key(|d| std::cmp::Reverse(d.value));
     let features: Vec<Datum> = o
         .feature_usage
         .iter()
@@ -175,50 +175,77 @@ fn Board(board: Dashboard, chosen: Vec<String>) -> impl IntoView {
                 {chart}
             </section>
         }
+        .into_any()
     };
     use DashKey as K;
-    view! {
-        <div class="dashboard">
-            <PeriodPicker period=board.period.clone() steps=chosen />
+    let funnel_steps = board.funnel.steps.iter().map(|s| s.step.clone()).collect();
+    let funnel = view! {
+        <p class="hint">{w(K::FunnelIntro)}</p>
+        <FunnelForm period=board.period.clone() steps=funnel_steps />
+        {charts::funnel(
+            caption("funnel", K::Funnel, &[K::Step, K::SessionCount, K::Conversion, K::DropOff]),
+            board.funnel.steps,
+        )}
+    };
+    // One part after the other, each erased to `AnyView`: as one view the page's type
+    // outgrows the compiler's recursion limit.
+    let mut parts = vec![
+        view! { <PeriodPicker period=board.period.clone() steps=chosen /> }.into_any(),
+        view! {
             <p class="range">
                 {format!("{} {} {} {}", w(K::From), scale::day(&board.from), w(K::To), scale::day(&board.to))}
             </p>
-            <RightNow initial=board.realtime />
-            <section class="panel" aria-labelledby="overview-heading">
-                <h2 id="overview-heading">{w(K::Overview)}</h2>
-                <dl class="facts">
-                    <dt>{t(lang, Key::Sessions)}</dt><dd>{o.total_sessions}</dd>
-                    <dt>{t(lang, Key::AverageDuration)}</dt><dd class="duration">{clock(o.avg_session_duration)}</dd>
-                    <dt>{w(K::ActiveToday)}</dt><dd>{o.active_users.day}</dd>
-                    <dt>{w(K::ActiveWeek)}</dt><dd>{o.active_users.week}</dd>
-                    <dt>{w(K::ActiveMonth)}</dt><dd>{o.active_users.month}</dd>
-                </dl>
-            </section>
-            {section("active", K::ActiveUsersOverTime,
-                charts::line(caption("active-users", K::ActiveUsersOverTime, &[K::Day, K::ActiveUsers]), active).into_any())}
-            {section("pages", K::PopularPages,
-                charts::bars(caption("popular-pages", K::PopularPages, &[K::Page, K::Views]), pages).into_any())}
-            {section("durations", K::SessionDurations,
-                charts::columns(caption("session-durations", K::SessionDurations, &[K::DurationRange, K::SessionCount]), durations).into_any())}
-            {section("events", K::EventBreakdown,
-                charts::bars(caption("event-breakdown", K::EventBreakdown, &[K::Event, K::Count]), events).into_any())}
-            {(!features.is_empty()).then(|| section("features", K::FeatureUsage,
-                charts::bars(caption("feature-usage", K::FeatureUsage, &[K::Action, K::Count]), features).into_any()))}
-            {section("paths", K::CommonPaths,
-                charts::bars(caption("common-paths", K::CommonPaths, &[K::Path, K::SessionCount]), paths).into_any())}
-            <section class="panel" aria-labelledby="funnel-heading">
-                <h2 id="funnel-heading">{w(K::Funnel)}</h2>
-                <p class="hint">{w(K::FunnelIntro)}</p>
-                <FunnelForm period=board.period.clone() steps=board.funnel.steps.iter().map(|s| s.step.clone()).collect() />
-                {charts::funnel(
-                    caption("funnel", K::Funnel, &[K::Step, K::SessionCount, K::Conversion, K::DropOff]),
-                    board.funnel.steps,
-                )}
-            </section>
-            {section("retention", K::RetentionCohorts,
-                charts::retention_grid(caption("retention", K::RetentionCohorts, &[K::Cohort, K::Users]), board.retention.cohorts).into_any())}
-        </div>
+        }
+        .into_any(),
+        view! { <RightNow initial=board.realtime /> }.into_any(),
+        section("overview", K::Overview, view! {
+            <dl class="facts">
+                <dt>{t(lang, Key::Sessions)}</dt><dd>{o.total_sessions}</dd>
+                <dt>{t(lang, Key::AverageDuration)}</dt><dd class="duration">{clock(o.avg_session_duration)}</dd>
+                <dt>{w(K::ActiveToday)}</dt><dd>{o.active_users.day}</dd>
+                <dt>{w(K::ActiveWeek)}</dt><dd>{o.active_users.week}</dd>
+                <dt>{w(K::ActiveMonth)}</dt><dd>{o.active_users.month}</dd>
+            </dl>
+        }.into_any()),
+        section("active", K::ActiveUsersOverTime,
+            charts::line(caption("active-users", K::ActiveUsersOverTime, &[K::Day, K::ActiveUsers]), active)),
+        section("pages", K::PopularPages,
+            charts::bars(caption("popular-pages", K::PopularPages, &[K::Page, K::Views]), pages)),
+        section("durations", K::SessionDurations,
+            charts::columns(caption("session-durations", K::SessionDurations, &[K::DurationRange, K::SessionCount]), durations)),
+        section("events", K::EventBreakdown,
+            charts::bars(caption("event-breakdown", K::EventBreakdown, &[K::Event, K::Count]), events)),
+    ];
+    if !features.is_empty() {
+        parts.push(section(
+            "features",
+            K::FeatureUsage,
+            charts::bars(
+                caption("feature-usage", K::FeatureUsage, &[K::Action, K::Count]),
+                features,
+            ),
+        ));
     }
+    parts.extend([
+        section(
+            "paths",
+            K::CommonPaths,
+            charts::bars(
+                caption("common-paths", K::CommonPaths, &[K::Path, K::SessionCount]),
+                paths,
+            ),
+        ),
+        section("funnel", K::Funnel, funnel.into_any()),
+        section(
+            "retention",
+            K::RetentionCohorts,
+            charts::retention_grid(
+                caption("retention", K::RetentionCohorts, &[K::Cohort, K::Users]),
+                board.retention.cohorts,
+            ),
+        ),
+    ]);
+    view! { <div class="dashboard">{parts}</div> }
 }
 
 /// The period picker: a GET form back to `/admin`, keeping the funnel's steps.
@@ -299,7 +326,7 @@ fn RightNow(initial: Realtime) -> impl IntoView {
 }
 
 /// Page views per minute of the last half hour.
-fn sparkline(lang: Language, realtime: &Realtime) -> impl IntoView {
+fn sparkline(lang: Language, realtime: &Realtime) -> AnyView {
     let points = realtime
         .page_views
         .iter()

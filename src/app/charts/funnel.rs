@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 /// The funnel's steps as bars relative to the first, each with its share of the first
 /// step and, from the second on, the share of the previous step it lost.
-pub fn funnel(caption: Caption, steps: Vec<FunnelStep>) -> impl IntoView {
+pub fn funnel(caption: Caption, steps: Vec<FunnelStep>) -> AnyView {
     const ROW: f64 = 44.0;
     const LABELS: f64 = 170.0;
     const VALUES: f64 = 110.0;
@@ -95,7 +95,7 @@ pub fn funnel(caption: Caption, steps: Vec<FunnelStep>) -> impl IntoView {
 
 /// One row per cohort (its week and size), one column per week since: the share of the
 /// cohort active that week, as a shaded cell with its percentage.
-pub fn retention_grid(caption: Caption, cohorts: Vec<Cohort>) -> impl IntoView {
+pub fn retention_grid(caption: Caption, cohorts: Vec<Cohort>) -> AnyView {
     const ROW: f64 = 30.0;
     const LABELS: f64 = 130.0;
     const HEAD: f64 = 24.0;

@@ -66,7 +66,7 @@ fn figure(
     height: f64,
     body: AnyView,
     rows: Vec<Vec<String>>,
-) -> impl IntoView {
+) -> AnyView {
     let title_id = format!("{}-title", caption.id);
     let desc_id = format!("{}-desc", caption.id);
     let (labelled_by, described_by) = (title_id.clone(), desc_id.clone());
@@ -76,7 +76,7 @@ fn figure(
             <svg role="img" aria-labelledby=labelled_by aria-describedby=described_by
                 viewBox=format!("0 0 {} {}", num(WIDTH), num(height))
                 preserveAspectRatio="xMinYMin meet">
-                <title id=title_id>{caption.title.clone()}</title>
+                {svg_title(title_id, caption.title.clone())}
                 <desc id=desc_id>{desc}</desc>
                 {body}
             </svg>
@@ -96,6 +96,14 @@ fn figure(
             </details>
         </figure>
     }
+    .into_any()
+}
+
+/// An SVG `<title>`. The `view!` macro makes `title` the HTML element, which is the same
+/// markup from the server but, created in the browser (the refreshed "Right now"), would
+/// not name the SVG.
+fn svg_title(id: String, text: String) -> impl IntoView {
+    leptos::tachys::svg::title().attr("id", id).child(text)
 }
 
 /// A note inside an empty chart, so it still shows where it would be.
@@ -109,7 +117,7 @@ fn no_data(lang: Language, height: f64) -> AnyView {
 }
 
 /// Ranked horizontal bars, largest first as given: popular pages, events, paths.
-pub fn bars(caption: Caption, rows: Vec<Datum>) -> impl IntoView {
+pub fn bars(caption: Caption, rows: Vec<Datum>) -> AnyView {
     const ROW: f64 = 28.0;
     const LABELS: f64 = 200.0;
     const VALUES: f64 = 60.0;
@@ -142,7 +150,7 @@ pub fn bars(caption: Caption, rows: Vec<Datum>) -> impl IntoView {
 }
 
 /// Vertical columns along an axis: the distribution of session durations.
-pub fn columns(caption: Caption, rows: Vec<Datum>) -> impl IntoView {
+pub fn columns(caption: Caption, rows: Vec<Datum>) -> AnyView {
     const HEIGHT: f64 = 220.0;
     const LEFT: f64 = 44.0;
     const BOTTOM: f64 = 26.0;
@@ -187,7 +195,7 @@ fn grid(top: i64, left: f64, plot: f64) -> impl IntoView {
 
 /// A line over time with the area under it: active users per day. `label` of each point
 /// is its day; the axis shows the first and the last.
-pub fn line(caption: Caption, points: Vec<Datum>) -> impl IntoView {
+pub fn line(caption: Caption, points: Vec<Datum>) -> AnyView {
     const HEIGHT: f64 = 220.0;
     const LEFT: f64 = 44.0;
     const BOTTOM: f64 = 26.0;
