@@ -280,9 +280,11 @@ fn FunnelForm(period: String, steps: Vec<String>) -> impl IntoView {
             {(1..=shown).map(|i| {
                 let id = format!("step{i}");
                 view! {
-                    <label for=id.clone()>{format!("{} {i}", t(lang, DashKey::Step.into()))}</label>
-                    <input id=id.clone() name=id type="text" autocomplete="off"
-                        value=steps.get(i - 1).cloned().unwrap_or_default() />
+                    <span class="field">
+                        <label for=id.clone()>{format!("{} {i}", t(lang, DashKey::Step.into()))}</label>
+                        <input id=id.clone() name=id type="text" autocomplete="off"
+                            value=steps.get(i - 1).cloned().unwrap_or_default() />
+                    </span>
                 }
             }).collect_view()}
             <button type="submit">{t(lang, DashKey::UpdateFunnel.into())}</button>
@@ -341,7 +343,7 @@ fn sparkline(lang: Language, realtime: &Realtime) -> AnyView {
         ],
         lang,
     };
-    charts::line(caption, points)
+    charts::line_of_height(caption, points, 120.0)
 }
 
 #[cfg(test)]

@@ -196,10 +196,14 @@ fn grid(top: i64, left: f64, plot: f64) -> impl IntoView {
 /// A line over time with the area under it: active users per day. `label` of each point
 /// is its day; the axis shows the first and the last.
 pub fn line(caption: Caption, points: Vec<Datum>) -> AnyView {
-    const HEIGHT: f64 = 220.0;
+    line_of_height(caption, points, 220.0)
+}
+
+/// [`line`] in a box `height` high: a sparkline.
+pub fn line_of_height(caption: Caption, points: Vec<Datum>, height: f64) -> AnyView {
     const LEFT: f64 = 44.0;
     const BOTTOM: f64 = 26.0;
-    let plot = HEIGHT - BOTTOM - 10.0;
+    let plot = height - BOTTOM - 10.0;
     let values: Vec<i64> = points.iter().map(|d| d.value).collect();
     let top = nice_max(values.iter().copied().max().unwrap_or(0));
     let xy: Vec<(f64, f64)> = line_points(&values, top, WIDTH - LEFT - 8.0, plot)
@@ -235,9 +239,9 @@ pub fn line(caption: Caption, points: Vec<Datum>) -> AnyView {
         <polyline class="line" points=path />
         {(xy.len() == 1).then(|| view! { <circle class="dot" cx=num(xy[0].0) cy=num(xy[0].1) r="4" /> })}
         {ends.into_iter().map(|(x, anchor, label)| view! {
-            <text class="muted" x=num(x) y=num(HEIGHT - 8.0) text-anchor=anchor>{label}</text>
+            <text class="muted" x=num(x) y=num(height - 8.0) text-anchor=anchor>{label}</text>
         }).collect_view()}
-        {points.is_empty().then(|| no_data(caption.lang, HEIGHT))}
+        {points.is_empty().then(|| no_data(caption.lang, height))}
     }
     .into_any();
     let desc = summary(caption.lang, &points);
@@ -245,7 +249,7 @@ pub fn line(caption: Caption, points: Vec<Datum>) -> AnyView {
         .into_iter()
         .map(|d| vec![d.label, d.value.to_string()])
         .collect();
-    figure(&caption, desc, HEIGHT, body, table)
+    figure(&caption, desc, height, body, table)
 }
 
 /// What a line says in a sentence: its span and its highest point.
