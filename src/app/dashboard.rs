@@ -83,6 +83,12 @@ fn steps_of(get: impl Fn(&str) -> Option<String>) -> Vec<String> {
         .collect()
 }
 
+/// The visitor's language as this render starts: the page is drawn once, in it (reading
+/// the signal untracked spares the warning of a read outside a reactive context).
+fn lang_now() -> Language {
+    use_prefs().0.get_untracked().language
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     redirect_unless(true);
@@ -125,7 +131,7 @@ pub fn DashboardPage() -> impl IntoView {
 /// picker carries on.
 #[component]
 fn Board(board: Dashboard, chosen: Vec<String>) -> impl IntoView {
-    let lang = use_prefs().lang();
+    let lang = lang_now();
     let w = |key: DashKey| t(lang, key.into());
     let caption = |id, title: DashKey, columns: &[DashKey]| Caption {
         id,
@@ -251,7 +257,7 @@ fn Board(board: Dashboard, chosen: Vec<String>) -> impl IntoView {
 /// The period picker: a GET form back to `/admin`, keeping the funnel's steps.
 #[component]
 fn PeriodPicker(period: String, steps: Vec<String>) -> impl IntoView {
-    let lang = use_prefs().lang();
+    let lang = lang_now();
     view! {
         <form method="get" action="/admin" class="filter period">
             <label for="period">{t(lang, DashKey::Period.into())}</label>
@@ -272,7 +278,7 @@ fn PeriodPicker(period: String, steps: Vec<String>) -> impl IntoView {
 /// period.
 #[component]
 fn FunnelForm(period: String, steps: Vec<String>) -> impl IntoView {
-    let lang = use_prefs().lang();
+    let lang = lang_now();
     let shown = steps.len().clamp(SHOWN_STEPS, MAX_STEPS);
     view! {
         <form method="get" action="/admin" class="funnel-form">
@@ -296,7 +302,7 @@ fn FunnelForm(period: String, steps: Vec<String>) -> impl IntoView {
 /// [`REFRESH_SECONDS`] while the tab is visible, and announced politely when it changes.
 #[component]
 fn RightNow(initial: Realtime) -> impl IntoView {
-    let lang = use_prefs().lang();
+    let lang = lang_now();
     let live = RwSignal::new(initial);
     #[cfg(feature = "hydrate")]
     {
