@@ -33,7 +33,7 @@ const REFRESH_SECONDS: u64 = 15;
 /// `403 forbidden` for a user who is not an admin.
 #[server(prefix = "/api/fn", endpoint = "admin_dashboard")]
 pub async fn admin_dashboard(period: String, steps: String) -> Result<Option<Dashboard>, ApiError> {
-    use crate::domain::insights::DashboardQuery;
+    use crate::domain::insights::query::DashboardQuery;
     super::server::serve(|ctx| async move {
         if ctx.visitor.account.is_none() {
             return Ok(None);
