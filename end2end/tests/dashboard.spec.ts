@@ -33,10 +33,16 @@ async function adminPage(browser: Browser, js: boolean): Promise<Page> {
 async function visit(browser: Browser, pages: string[]) {
   const context = await browser.newContext();
   try {
-    expect((await context.request.post("/api/session")).status()).toBe(201);
+    const started = await context.request.post("/api/session");
+    expect(started.status()).toBe(201);
+    // 10 ms apart from the session's start, so their order is plain to the funnel (events of
+    // one batch left without `at` all happen at the same instant), and all in the past.
+    const start = Date.parse((await started.json()).startTime);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const at = (i: number) => new Date(start + (i + 1) * 10).toISOString();
     const events = [
-      ...pages.map((page) => ({ type: "page_view", page })),
-      { type: "action", action: "clicked on Pricing" },
+      ...pages.map((page, i) => ({ type: "page_view", page, at: at(i) })),
+      { type: "action", action: "clicked on Pricing", at: at(pages.length) },
     ];
     const res = await context.request.post("/api/events", { data: { events } });
     expect(res.status(), await res.text()).toBe(201);

@@ -166,7 +166,7 @@ pub fn columns(caption: Caption, rows: Vec<Datum>) -> AnyView {
             view! {
                 <rect class="bar" x=num(x + slot * 0.1) y=num(10.0 + plot - h) width=num(slot * 0.8) height=num(h) rx="2" />
                 <text x=num(x + slot / 2.0) y=num(10.0 + plot - h - 4.0) text-anchor="middle">{d.value}</text>
-                <text class="muted" x=num(x + slot / 2.0) y=num(HEIGHT - 8.0) text-anchor="middle">{d.label.clone()}</text>
+                <text class="muted" x=num(x + slot / 2.0) y=num(HEIGHT - 8.0) text-anchor="middle">{axis_label(&d.label)}</text>
             }
         }).collect_view()}
     }
@@ -177,6 +177,12 @@ pub fn columns(caption: Caption, rows: Vec<Datum>) -> AnyView {
         .map(|d| vec![d.label, d.value.to_string()])
         .collect();
     figure(&caption, desc, HEIGHT, body, table)
+}
+
+/// A column's label under the axis: a range's lower bound (`10 s–1 min` as `10 s`), as a
+/// histogram reads; seven whole ranges side by side overlap. The table has them whole.
+fn axis_label(label: &str) -> String {
+    label.split('–').next().unwrap_or(label).to_string()
 }
 
 /// Horizontal gridlines with their values, for the charts with a vertical axis.
@@ -285,6 +291,8 @@ mod tests {
         let rows = vec![Datum::new("home", 3), Datum::new("pricing", 1)];
         assert_eq!(read_out(Language::En, &rows), "home: 3, pricing: 1");
         assert_eq!(read_out(Language::En, &[]), "No data for this period.");
+        assert_eq!(axis_label("10 s–1 min"), "10 s");
+        assert_eq!(axis_label("≥ 30 min"), "≥ 30 min");
     }
 
     #[test]
