@@ -10,7 +10,8 @@
 //!   [`oversight`] (administrators: everyone's sessions, statistics, ending any),
 //!   [`analytics`] (each visitor's own figures and journeys),
 //!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
-//!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
+//!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`],
+//!   [`demo`] (realistic, reproducible demo traffic in bulk, for `squid demo`).
 //! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
 //!   [`sessions::Sessions::end`], the one way a session ends), [`accounts`] (validated
 //!   input, argon2id hashing, the sign-in throttle), [`audit`].
@@ -24,6 +25,7 @@ pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod consent;
+pub mod demo;
 pub mod devices;
 pub mod oversight;
 pub mod preferences;

@@ -16,7 +16,8 @@
 //!   they do), [`HistoryRepo`] (what sessions did), [`AccountRepo`],
 //!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
 //!   (Sign-In with Ethereum: linked wallets, nonces), [`OversightRepo`] (the log as an
-//!   administrator reads it), [`AnalyticsRepo`] (figures by SQL over the log and events). A [`Conn`] is all of them.
+//!   administrator reads it), [`AnalyticsRepo`] (figures by SQL over the log and events), [`DemoRepo`] (demo data
+//!   in bulk, for `squid demo`). A [`Conn`] is all of them.
 //!
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
@@ -37,6 +38,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod audit;
 pub mod consent;
+pub mod demo;
 pub mod history;
 pub mod oversight;
 pub mod postgres;
@@ -55,6 +57,7 @@ pub use accounts::{
 pub use analytics::{AnalyticsRepo, OwnTotals, PageCount, Step};
 pub use audit::{AuditRepo, AuditRow};
 pub use consent::{ConsentRepo, ConsentRow};
+pub use demo::{DemoBatch, DemoConsent, DemoEvent, DemoRepo, DemoSession, DemoUser};
 pub use history::{
     ActionRow, ActivityRow, EventKind, HistoryRepo, NewEvent, PageRow, MAX_EVENT_BATCH,
 };
@@ -160,6 +163,7 @@ pub trait Conn:
     + WalletRepo
     + OversightRepo
     + AnalyticsRepo
+    + DemoRepo
     + Send
 {
     /// Makes the transaction's changes durable (nothing to do outside one).

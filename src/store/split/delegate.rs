@@ -229,3 +229,10 @@ impl AnalyticsRepo for SplitConn {
         self.sql().journey(public_id, limit).await
     }
 }
+
+#[async_trait::async_trait]
+impl DemoRepo for SplitConn {
+    async fn insert_demo(&mut self, batch: &DemoBatch) -> StoreResult<()> {
+        self.sql().insert_demo(batch).await
+    }
+}
