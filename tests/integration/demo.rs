@@ -93,8 +93,20 @@ async fn the_same_seed_writes_the_same_rows() {
         run(&b, 40, 14, 11).await.unwrap(),
     );
     assert_eq!(sa, sb);
-    let (tables, rows) = a.every_row().await;
-    assert_eq!((tables, rows), b.every_row().await);
+    assert_eq!(rows_of(&a).await, rows_of(&b).await);
+}
+
+/// Every row of every table, sorted, without the ids of `events` and `consents`: on a
+/// shared engine two transactions write at once, and those ids follow the commits.
+async fn rows_of(app: &TestApp) -> (Vec<String>, Vec<(String, String)>) {
+    let (tables, mut rows) = app.every_row().await;
+    for (table, row) in rows.iter_mut() {
+        if table == "events" || table == "consents" {
+            *row = row.split_once('|').unwrap().1.to_string();
+        }
+    }
+    rows.sort();
+    (tables, rows)
 }
 
 #[test]

@@ -27,7 +27,7 @@ pub const BATCH_EVENTS: usize = 10_000;
 
 /// Mean sessions an account has in a week it is active. With the churn below, this gives
 /// about 100 page views per account over 90 days, guests included.
-const SESSIONS_PER_ACTIVE_WEEK: f64 = 6.5;
+const SESSIONS_PER_ACTIVE_WEEK: f64 = 7.3;
 /// The chance that a guest's session comes along with an account's: a fifth of all sessions.
 const GUEST_PER_SESSION: f64 = 0.25;
 /// Share of accounts that object to analytics.

@@ -13,6 +13,13 @@ const ROWS_PER_STATEMENT: usize = 500;
 impl DemoRepo for SqliteConn {
     async fn insert_demo(&mut self, batch: &DemoBatch) -> StoreResult<()> {
         let mut c = self.on(Pool::Primary).await?;
+        // Rows land all over the indexes keyed by random ids (sessions, users): with
+        // SQLite's default 2 MB page cache most inserts read and write pages through the
+        // OS. A bigger cache for the writer keeps them in memory. Only `squid demo` writes
+        // demo data, in a process of its own, so the server's memory is not affected.
+        sqlx::query("PRAGMA cache_size = -262144") // KiB: 256 MiB at most
+            .execute(&mut *c)
+            .await?;
         for rows in batch.users.chunks(ROWS_PER_STATEMENT) {
             QueryBuilder::<Sqlite>::new(
                 "INSERT INTO users (id, email, password_hash, role, created_at) ",
