@@ -15,13 +15,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # wasm-opt (npm's binaryen) and Playwright come from end2end/node_modules.
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
-.PHONY: backends run-cluster deps-nginx help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench fuzz fmt clippy clean
+.PHONY: backends run-cluster deps-nginx help run test deps deps-build deps-test deps-fuzz build lint unit e2e bench bench-analytics fuzz fmt clippy clean
 
 help:
 	@echo "make run    - install what is missing, build, serve on http://127.0.0.1:3000 (sqlite://squid.db)"
 	@echo "make run-cluster - two instances on the local PostgreSQL + Redis behind nginx on http://127.0.0.1:3000"
 	@echo "make test   - install what is missing, run fmt and clippy, unit + integration tests and the Playwright suite"
 	@echo "make bench  - build and run the load benchmark (64 users, goose)"
+	@echo "make bench-analytics - demo data (USERS=10000 DAYS=90), then time every admin analytics route on SQLite and PostgreSQL"
 	@echo "make fuzz   - run every fuzz target for FUZZ_SECONDS (default 60) each; fails on a crash"
 
 ## ---- installs (each checks first) -------------------------------------------------
@@ -138,6 +139,12 @@ test: deps-test deps-nginx lint unit e2e
 
 bench: build
 	bash bench/run.sh
+
+# `squid demo` on a fresh database per engine (BENCH_ANALYTICS_BACKENDS, default
+# "sqlite postgres"), then each admin analytics route timed RUNS times (default 5) against
+# 1 s. USERS and DAYS size the data (default 10000 and 90: about 1,000,000 page views).
+bench-analytics: build
+	bash bench/analytics.sh
 
 ## ---- fuzzing ----------------------------------------------------------------------------
 

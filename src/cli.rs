@@ -30,6 +30,19 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Fill the database with realistic, reproducible demo traffic (accounts, sessions,
+    /// page views, actions, consents) for the dashboard and benchmarks.
+    Demo {
+        /// Accounts to create (about 100 page views each over 90 days, guests included).
+        #[arg(long)]
+        users: u32,
+        /// Days of traffic, ending at midnight UTC today (1 to 3650).
+        #[arg(long)]
+        days: u32,
+        /// The same seed on the same day gives the same rows.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug, Clone, PartialEq, Eq)]
@@ -70,6 +83,58 @@ pub async fn purge(domain: &Services, clock: &Clock) -> Result<Vec<String>, Stri
         .await
         .map_err(|e| format!("DATABASE_URL: purge failed: {e}"))?;
     Ok(report.lines(retention.days))
+}
+
+/// `squid demo`: writes the demo traffic with a progress bar (on a terminal only) and
+/// returns the summary to print.
+pub async fn demo(
+    config: &Config,
+    clock: &Clock,
+    users: u32,
+    days: u32,
+    seed: u64,
+) -> Result<Vec<String>, String> {
+    use crate::domain::demo;
+    let request = demo::Request::new(users, days, seed).map_err(|e| e.to_string())?;
+    let store = open_store(config).await?;
+    let began = std::time::Instant::now();
+    let hasher = crate::domain::accounts::password::Hasher::default();
+    let hash = demo::password_hash(&hasher, seed)
+        .await
+        .map_err(|e| e.to_string())?;
+    let plan = request.plan(clock.now(), hash, &config.consent_policy_version);
+    // Hidden by itself when stderr is not a terminal (CI, `> log`).
+    let bar = indicatif::ProgressBar::new(users as u64).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} users, {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("=> "),
+    );
+    let summary = demo::fill(&*store, plan, |s| {
+        bar.set_position(s.users);
+        bar.set_message(format!("{} page views", s.page_views));
+    })
+    .await
+    .map_err(|e| format!("DATABASE_URL: demo data not written: {e}"))?;
+    bar.finish_and_clear();
+    let last = format!("user{:05}@demo.squid.test", users - 1);
+    Ok(vec![
+        format!(
+            "demo data written to {} in {:.1} s (seed {seed}, {days} days):",
+            redacted(&config.database_url),
+            began.elapsed().as_secs_f64()
+        ),
+        format!("  users       {}", summary.users),
+        format!("  objectors   {} (withdrew analytics consent)", summary.objectors),
+        format!("  sessions    {}", summary.sessions),
+        format!("  page views  {}", summary.page_views),
+        format!("  actions     {}", summary.actions),
+        format!(
+            "every demo account (user00000@demo.squid.test to {last}) signs in with the password {}",
+            demo::DEMO_PASSWORD
+        ),
+    ])
 }
 
 /// Opens and migrates the store named by the configuration, naming the variable at fault
@@ -137,6 +202,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .iter()
                 .try_for_each(|line| say(line))
         }
+        Command::Demo { users, days, seed } => demo(&config, &clock, users, days, seed)
+            .await?
+            .iter()
+            .try_for_each(|line| say(line)),
         Command::Migrate => {
             open_store(&config).await?;
             say(&format!("migrations applied to {}", config.database_url))

@@ -53,12 +53,14 @@
 //!   `domain::wallet::check` for the checks of a signed message, linking a wallet); the
 //!   services they share, `domain::sessions` (tokens, expiry, the in-process cache, and
 //!   `Sessions::end`, the one way a session ends),
-//!   `domain::accounts` (validated input, argon2id, the throttle), `domain::audit`; and
+//!   `domain::accounts` (validated input, argon2id, the throttle), `domain::audit`;
+//!   `domain::demo` (demo traffic from a seeded RNG: a site graph with drop-offs,
+//!   returning users, objectors); and
 //!   `domain::types`, the leaf types that cross the storage seam. A use case owns its
 //!   transaction and reports what it did (`domain::Happened`).
 //! - `store`: one trait per area (`SessionRepo`, `SessionDataRepo`, `HistoryRepo`,
 //!   `OversightRepo`, `AccountRepo`,
-//!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`, `WalletRepo`), reached
+//!   `AuditRepo`, `ConsentRepo`, `PrivacyRepo`, `RetentionRepo`, `WalletRepo`, `DemoRepo`), reached
 //!   through a `Store` that opens transactions; `store::sqlite` fills them over one file,
 //!   `store::postgres` over a PostgreSQL database several instances can share, and
 //!   `store::open` picks one by `DATABASE_URL`; `store::redis` holds the live sessions
@@ -75,7 +77,9 @@
 //!   `web::server_fns` (server functions answer malformed input as the routes do),
 //!   `web::conn` (the accept loop: timeouts, graceful shutdown, keep-alive after refusals;
 //!   the catch-panic layer's handler is `web::guard::panicked`).
-//! - `cli`: the `squid` command line (`serve`, `migrate`, `purge`, `admin grant|revoke`).
+//! - `cli`: the `squid` command line (`serve`, `migrate`, `purge`, `admin grant|revoke`,
+//!   `demo`: realistic, reproducible traffic drawn by `domain::demo`, written in bulk
+//!   through `store::DemoRepo`).
 
 pub mod app;
 pub mod error;

@@ -11,7 +11,8 @@
 //!   [`analytics`] (each visitor's own figures and journeys), [`insights`] (everyone's
 //!   figures for administrators: the admin analytics and the dashboard),
 //!   [`preferences`], [`tracking`] (page views and actions through a group-commit writer,
-//!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`].
+//!   the activity feed), [`consent`], [`privacy`] (export and erasure), [`retention`],
+//!   [`demo`] (realistic, reproducible demo traffic in bulk, for `squid demo`).
 //! - Services they share: [`sessions`] (tokens, expiry, the in-process cache, and
 //!   [`sessions::Sessions::end`], the one way a session ends), [`accounts`] (validated
 //!   input, argon2id hashing, the sign-in throttle), [`audit`].
@@ -25,6 +26,7 @@ pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod consent;
+pub mod demo;
 pub mod devices;
 pub mod insights;
 pub mod oversight;

@@ -17,7 +17,8 @@
 //!   [`AuditRepo`], [`ConsentRepo`], [`PrivacyRepo`], [`RetentionRepo`], [`WalletRepo`]
 //!   (Sign-In with Ethereum: linked wallets, nonces), [`OversightRepo`] (the log as an
 //!   administrator reads it), [`AnalyticsRepo`] (a visitor's own figures by SQL over the log and events),
-//!   [`InsightsRepo`] (everyone's, for administrators). A [`Conn`] is all of them.
+//!   [`InsightsRepo`] (everyone's, for administrators), [`DemoRepo`] (demo data in bulk,
+//!   for `squid demo`). A [`Conn`] is all of them.
 //!
 //! This module imports nothing above it: only the leaf types re-exported at
 //! [`crate::domain`] (defined in `domain::types`) and [`crate::model`]'s plain data.
@@ -38,6 +39,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod audit;
 pub mod consent;
+pub mod demo;
 pub mod history;
 pub mod insights;
 pub mod oversight;
@@ -57,6 +59,7 @@ pub use accounts::{
 pub use analytics::{AnalyticsRepo, OwnTotals, PageCount, Step};
 pub use audit::{AuditRepo, AuditRow};
 pub use consent::{ConsentRepo, ConsentRow};
+pub use demo::{DemoBatch, DemoConsent, DemoEvent, DemoRepo, DemoSession, DemoUser};
 pub use history::{
     ActionRow, ActivityRow, EventKind, HistoryRepo, NewEvent, PageRow, MAX_EVENT_BATCH,
 };
@@ -164,6 +167,7 @@ pub trait Conn:
     + OversightRepo
     + AnalyticsRepo
     + InsightsRepo
+    + DemoRepo
     + Send
 {
     /// Makes the transaction's changes durable (nothing to do outside one).

@@ -42,10 +42,19 @@ impl Default for Hasher {
 impl Hasher {
     /// Hashes a password on the blocking pool.
     pub async fn hash(&self, password: &str) -> Result<String> {
+        let mut salt = [0u8; 16];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
+        self.hash_with_salt(password, salt).await
+    }
+
+    /// Hashes a password with the salt given: only for demo accounts (`squid demo`), whose
+    /// rows must come out the same for the same seed. A real account's salt is random.
+    pub async fn hash_with_salt(&self, password: &str, salt: [u8; 16]) -> Result<String> {
         let _permit = self.permits.acquire().await.map_err(unavailable)?;
         let password = password.to_string();
         tokio::task::spawn_blocking(move || {
-            let salt = SaltString::generate(&mut rand::rngs::OsRng);
+            let salt = SaltString::encode_b64(&salt)
+                .map_err(|e| Error::Unavailable(format!("password salt: {e}").into()))?;
             argon2()
                 .hash_password(password.as_bytes(), &salt)
                 .map(|h| h.to_string())

@@ -50,6 +50,7 @@ mod accounts;
 mod analytics;
 mod audit;
 mod consent;
+mod demo;
 mod history;
 mod insights;
 mod oversight;

@@ -286,3 +286,10 @@ impl InsightsRepo for SplitConn {
         self.sql().durations(w, now, bounds).await
     }
 }
+
+#[async_trait::async_trait]
+impl DemoRepo for SplitConn {
+    async fn insert_demo(&mut self, batch: &DemoBatch) -> StoreResult<()> {
+        self.sql().insert_demo(batch).await
+    }
+}
