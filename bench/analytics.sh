@@ -83,10 +83,15 @@ iso() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%S.000Z; }
 now=$(date -u +%s)
 FROM=$(iso $((now - now % 86400 - DAYS * 86400)))
 TO=$(iso "$now")
+# Each period figure twice: over the API's default period (the last 30 days) and over the
+# whole demo period, the heaviest a dashboard asks for.
 ROUTES=(
-    "overview|/api/admin/analytics/overview?from=$FROM&to=$TO"
-    "funnel (3 steps)|/api/admin/analytics/funnel?steps=home,pricing,signup&from=$FROM&to=$TO"
-    "paths (length 3)|/api/admin/analytics/paths?length=3&limit=10&from=$FROM&to=$TO"
+    "overview (30 days)|/api/admin/analytics/overview"
+    "overview (${DAYS} days)|/api/admin/analytics/overview?from=$FROM&to=$TO"
+    "funnel 3 steps (30 d)|/api/admin/analytics/funnel?steps=home,pricing,signup"
+    "funnel 3 steps (${DAYS} d)|/api/admin/analytics/funnel?steps=home,pricing,signup&from=$FROM&to=$TO"
+    "paths of 3 (30 days)|/api/admin/analytics/paths?length=3&limit=10"
+    "paths of 3 (${DAYS} days)|/api/admin/analytics/paths?length=3&limit=10&from=$FROM&to=$TO"
     "retention (8 weeks)|/api/admin/analytics/retention?weeks=8"
     "timeseries (${DAYS} days)|/api/admin/analytics/timeseries?metric=activeUsers&interval=day&from=$FROM&to=$TO"
     "realtime|/api/admin/analytics/realtime"

@@ -35,5 +35,5 @@ UPDATE session_log l SET p1 = f.pages[1], p2 = f.pages[2], p3 = f.pages[3],
           FROM events WHERE kind = 'page_view' GROUP BY session_id) f
  WHERE l.public_id = f.session_id;
 
-CREATE INDEX events_by_name ON events (kind, name, at, session_id, user_id);
+CREATE INDEX events_by_name ON events (kind, name, session_id, at, user_id);
 CREATE INDEX session_log_by_start ON session_log (started_at);

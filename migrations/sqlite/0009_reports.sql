@@ -3,7 +3,7 @@
 
 -- A session's first five page views in the order they were recorded: the paths report
 -- groups sessions by them instead of ranking every event of the period (1.3 s at 860,000
--- events on SQLite, against 30 ms over the log). Kept by the trigger that already updates
+-- events on SQLite, against 0.19 s over 345,000 sessions in the log). Kept by the trigger that already updates
 -- the session's row for every event, so an event costs no extra write.
 ALTER TABLE session_log ADD COLUMN p1 TEXT;
 ALTER TABLE session_log ADD COLUMN p2 TEXT;
@@ -33,10 +33,12 @@ UPDATE session_log SET
     p5 = (SELECT name FROM events WHERE session_id = public_id AND kind = 'page_view' ORDER BY id LIMIT 1 OFFSET 4)
 WHERE page_views > 0;
 
--- Popular pages, actions, the funnel's steps and the breakdown read only this index, by
--- kind and name within the period: with the table's rows fetched one by one through
--- `events_by_time` the overview took 2.4 s at 860,000 events; through this, 0.8 s.
-CREATE INDEX events_by_name ON events (kind, name, at, session_id, user_id);
+-- Popular pages, actions and the funnel's steps read only this index: by kind and name,
+-- each name's sessions in order, so distinct sessions are counted without sorting and a
+-- funnel's later step is a seek per session of the one before. At a million page views
+-- over 90 days: popular pages 1.05 s through `events_by_time` and the table, 0.49 s here;
+-- a 3-step funnel 0.50 s, 0.38 s here.
+CREATE INDEX events_by_name ON events (kind, name, session_id, at, user_id);
 
 -- Sessions started in a period (totals, durations, time series of sessions).
 CREATE INDEX session_log_by_start ON session_log (started_at);

@@ -148,11 +148,14 @@ pub(crate) mod sql {
         format!("at >= $1 AND at < $2 AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS}))")
     }
 
-    /// The sessions started in the period, of everyone who has not objected.
+    /// The sessions started in the period, of everyone who has not objected. `+started_at`
+    /// keeps SQLite from reaching the rows one by one through `session_log_by_start`: a
+    /// plain scan of the log is 6 times faster for a month or more (0.75 s against 0.13 s
+    /// over 345,000 sessions); PostgreSQL plans the same either way.
     fn sessions() -> String {
         format!(
             "sl AS (SELECT public_id, user_id, started_at, ended_at FROM session_log
-                     WHERE started_at >= $1 AND started_at < $2
+                     WHERE +started_at >= $1 AND +started_at < $2
                        AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS})))"
         )
     }
@@ -167,18 +170,19 @@ pub(crate) mod sql {
         )
     }
 
-    /// A user is active in a span when one of their sessions was open in it: the log
-    /// answers that from one row per session, where counting distinct users over the
-    /// events took 0.6 s at 860,000 of them (against 30 ms). `$1` is the start of the
-    /// month, `$3` and `$4` of the week and the day; a live session is open to `$2`.
+    /// A user is active in a span when one of their sessions was open in it, so when the
+    /// last of their sessions to close (or the one still open, to `$2`) closed in it: one
+    /// pass over the log by user, where counting distinct users over the events took 0.6
+    /// s at a million of them, and three distinct counts over the log 0.7 s (0.11 s this
+    /// way). `$1` is the start of the month, `$3` and `$4` of the week and the day.
     pub fn active_users() -> String {
         format!(
-            "SELECT COUNT(DISTINCT CASE WHEN COALESCE(ended_at, $2) >= $4 THEN user_id END) AS day,
-                    COUNT(DISTINCT CASE WHEN COALESCE(ended_at, $2) >= $3 THEN user_id END) AS week,
-                    COUNT(DISTINCT user_id) AS month
-               FROM session_log
-              WHERE started_at < $2 AND (ended_at IS NULL OR ended_at >= $1)
-                AND user_id IS NOT NULL AND user_id NOT IN ({OBJECTORS})"
+            "SELECT COALESCE(SUM(CASE WHEN last >= $4 THEN 1 ELSE 0 END), 0) AS day,
+                    COALESCE(SUM(CASE WHEN last >= $3 THEN 1 ELSE 0 END), 0) AS week,
+                    COUNT(*) AS month
+               FROM (SELECT user_id, MAX(COALESCE(ended_at, $2)) AS last FROM session_log
+                      WHERE user_id IS NOT NULL AND started_at < $2 GROUP BY user_id) u
+              WHERE last >= $1 AND user_id NOT IN ({OBJECTORS})"
         )
     }
 
@@ -224,7 +228,7 @@ pub(crate) mod sql {
             .collect();
         format!(
             "SELECT {}, COUNT(*) AS sessions FROM session_log
-              WHERE started_at >= $1 AND started_at < $2 AND page_views >= $3
+              WHERE +started_at >= $1 AND +started_at < $2 AND page_views >= $3
                 AND (user_id IS NULL OR user_id NOT IN ({OBJECTORS}))
               GROUP BY 1, 2, 3, 4, 5
               ORDER BY sessions DESC, 1, 2, 3, 4, 5 LIMIT $4",
@@ -303,7 +307,9 @@ pub(crate) mod sql {
             SeriesOf::ActiveUsers => format!(
                 "SELECT at / $3 AS bucket, COUNT(DISTINCT user_id) AS value
                    FROM events WHERE user_id IS NOT NULL AND {} GROUP BY 1 ORDER BY 1",
-                in_period()
+                // One read of the table rather than a million lookups through
+                // `events_by_time` (1.66 s against 0.56 s for 90 days on SQLite).
+                in_period().replacen("at >= $1 AND at < $2", "+at >= $1 AND +at < $2", 1)
             ),
         }
     }
