@@ -26,7 +26,7 @@ pub async fn admin_sessions(
             return Ok(None);
         }
         let oversight = &ctx.state.domain.oversight;
-        oversight.admin(&ctx.visitor)?;
+        ctx.visitor.admin()?;
         let query = SessionQuery::parse(Some(&user), None)?;
         let page = Pagination {
             page: page.max(1),

@@ -5,6 +5,14 @@ use super::PageViews;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The periods `/admin` offers, as its "Period" picker sends them, with their length in
+/// days; the first is the default.
+pub const PERIODS: [(&str, i64); 3] = [("30d", 30), ("7d", 7), ("90d", 90)];
+
+/// The most steps a funnel has, and the longest path: as many pages as the log keeps
+/// of each session (`session_log.p1..p5`).
+pub const MAX_STEPS: usize = 5;
+
 /// Distinct signed-in users with activity in the day, week and month up to the period's end.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActiveUsers {

@@ -8,6 +8,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use squid::config::Config;
 use squid::domain::sessions::{LiveSession, NewSession};
+use squid::domain::visitor::{Presented, Visitor};
 use squid::domain::{Clock, EndReason, Services};
 use squid::store::Store;
 use squid::web::{router, AppState};
@@ -221,6 +222,19 @@ impl TestApp {
             .end(&mut *tx, &hashes, reason, None, at);
         ended.await.expect("ended");
         tx.commit().await.expect("commit");
+    }
+
+    /// The visitor a request of this client would be resolved to now.
+    pub async fn visitor_of(&self, client: &Client) -> Visitor {
+        let id: tower_sessions::session::Id =
+            client.session_token().expect("a session").parse().unwrap();
+        let presented = Presented {
+            token: Some(squid::web::session_store::token_of(id)),
+            user_agent: Some(client.user_agent.clone().into_bytes()),
+            ..Presented::default()
+        };
+        let resolved = self.domain().visitors.resolve(presented, self.now());
+        resolved.await.expect("a visitor").0
     }
 
     /// Moves the server's clock forward, as if that much time had passed.

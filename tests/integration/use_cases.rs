@@ -3,29 +3,10 @@
 //! becomes of the preferences cookie. Driven straight through the domain, as an adapter
 //! would, with the visitor a real request resolves to.
 
-use crate::harness::{Client, TestApp, PW, UA};
+use crate::harness::{TestApp, PW};
 use squid::domain::accounts::validate::Secret;
-use squid::domain::visitor::{Presented, Visitor};
 use squid::domain::{AuditKind, EndReason, PrefsCookie, SessionChange};
 use squid::model::{LoginInput, PasswordInput};
-
-/// The visitor a request of this client would be resolved to.
-async fn visitor_of(app: &TestApp, client: &Client) -> Visitor {
-    let id: tower_sessions::session::Id =
-        client.session_token().expect("a session").parse().unwrap();
-    let presented = Presented {
-        token: Some(squid::web::session_store::token_of(id)),
-        user_agent: Some(UA.into()),
-        ..Presented::default()
-    };
-    let (visitor, _) = app
-        .domain()
-        .visitors
-        .resolve(presented, app.now())
-        .await
-        .unwrap();
-    visitor
-}
 
 #[tokio::test]
 async fn signing_in_reports_the_new_session_the_ended_ones_and_the_audit() {
@@ -34,7 +15,7 @@ async fn signing_in_reports_the_new_session_the_ended_ones_and_the_audit() {
     laptop.register("ann@example.com", PW).await;
     let mut guest = app.client();
     guest.start().await;
-    let mut visitor = visitor_of(&app, &guest).await;
+    let mut visitor = app.visitor_of(&guest).await;
     let guest_id = visitor.session.as_ref().unwrap().record.public_id.clone();
 
     let credentials = LoginInput {
@@ -84,7 +65,7 @@ async fn erasure_reports_every_session_ended_and_both_cookies_gone() {
     laptop.register("ann@example.com", PW).await;
     let mut phone = app.client();
     phone.login("ann@example.com", PW).await;
-    let mut visitor = visitor_of(&app, &laptop).await;
+    let mut visitor = app.visitor_of(&laptop).await;
 
     let password = PasswordInput {
         password: Some(PW.into()),

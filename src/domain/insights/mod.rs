@@ -225,8 +225,8 @@ impl Insights {
     ) -> Result<Dashboard> {
         visitor.admin()?;
         let w = Window {
-            from: now - q.span,
-            to: now,
+            from: now + 1 - q.span,
+            to: now + 1,
         };
         let overview = self.overview(visitor, w, now).await?;
         let steps = match &q.steps {

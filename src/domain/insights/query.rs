@@ -4,6 +4,7 @@
 
 use super::super::tracking::validate::Label;
 use crate::domain::{parse_rfc3339, Error, Millis, Result};
+use crate::model::PERIODS;
 use crate::store::insights::{SeriesOf, Window};
 
 pub const MINUTE: Millis = 60_000;
@@ -17,7 +18,8 @@ pub const MAX_PERIOD: Millis = 366 * DAY;
 /// would be a large answer for nothing.
 pub const MAX_POINTS: i64 = 2400;
 /// The longest path and funnel.
-pub const MAX_STEPS: usize = crate::store::insights::sql::MAX_PATH;
+pub use crate::model::MAX_STEPS;
+const _: () = assert!(MAX_STEPS == crate::store::insights::sql::MAX_PATH);
 
 /// A whole number in `range`, `default` when absent.
 fn number(field: &str, raw: Option<&str>, default: i64, range: (i64, i64)) -> Result<i64> {
@@ -34,13 +36,14 @@ fn number(field: &str, raw: Option<&str>, default: i64, range: (i64, i64)) -> Re
     }
 }
 
-/// `from`/`to` (RFC 3339): `to` defaults to now, `from` to 30 days before `to`; `from`
+/// `from`/`to` (RFC 3339): `to` defaults to now (inclusive), `from` to 30 days before `to`; `from`
 /// must come before `to`, at most 366 days before.
 pub fn period(from: Option<&str>, to: Option<&str>, now: Millis) -> Result<Window> {
     let to = to
         .map(|t| parse_rfc3339("to", t))
         .transpose()?
-        .unwrap_or(now);
+        // Half-open: "up to now" ends just after now, so this millisecond's events count.
+        .unwrap_or(now + 1);
     let from = match from {
         Some(f) => parse_rfc3339("from", f)?,
         None => to - DEFAULT_PERIOD,
@@ -150,10 +153,7 @@ impl SeriesQuery {
     }
 }
 
-/// The periods the dashboard offers, as the "Period" picker names them.
-pub const PERIODS: [(&str, Millis); 3] = [("7d", 7 * DAY), ("30d", 30 * DAY), ("90d", 90 * DAY)];
-
-/// The dashboard's choices: a period among [`PERIODS`] (default `30d`) and the funnel's
+/// The dashboard's choices: a period among [`PERIODS`] (default the first) and the funnel's
 /// steps (default: the period's three most viewed pages).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DashboardQuery {
@@ -164,8 +164,8 @@ pub struct DashboardQuery {
 
 impl DashboardQuery {
     pub fn parse(period: Option<&str>, steps: Option<&str>) -> Result<DashboardQuery> {
-        let chosen = period.filter(|p| !p.is_empty()).unwrap_or("30d");
-        let Some(&(period, span)) = PERIODS.iter().find(|(name, _)| *name == chosen) else {
+        let chosen = period.filter(|p| !p.is_empty()).unwrap_or(PERIODS[0].0);
+        let Some(&(period, days)) = PERIODS.iter().find(|(name, _)| *name == chosen) else {
             return Err(Error::invalid("period", "period must be 7d, 30d or 90d"));
         };
         let steps = match steps {
@@ -176,7 +176,7 @@ impl DashboardQuery {
         };
         Ok(DashboardQuery {
             period,
-            span,
+            span: days * DAY,
             steps,
         })
     }
@@ -199,8 +199,8 @@ mod tests {
         assert_eq!(
             period(None, None, now).unwrap(),
             Window {
-                from: 70 * DAY,
-                to: now
+                from: 70 * DAY + 1,
+                to: now + 1
             }
         );
         let to = "1970-01-11T00:00:00Z";

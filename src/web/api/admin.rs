@@ -19,7 +19,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(ctx: Ctx, query: ListQuery) -> Result<impl IntoResponse, ApiError> {
-    ctx.state.domain.oversight.admin(&ctx.visitor)?;
+    ctx.visitor.admin()?;
     let page = query.pagination()?;
     let filter = SessionQuery::parse(query.get("user"), query.get("kind"))?;
     let oversight = &ctx.state.domain.oversight;
@@ -29,7 +29,7 @@ async fn list(ctx: Ctx, query: ListQuery) -> Result<impl IntoResponse, ApiError>
 }
 
 async fn stats(ctx: Ctx, query: ListQuery) -> Result<impl IntoResponse, ApiError> {
-    ctx.state.domain.oversight.admin(&ctx.visitor)?;
+    ctx.visitor.admin()?;
     let from = parse_time("from", query.get("from"))?;
     let to = parse_time("to", query.get("to"))?;
     let oversight = &ctx.state.domain.oversight;
