@@ -68,4 +68,9 @@ pub trait DemoRepo {
     /// (a batch of 10,000 events is a few dozen round trips, not 10,000). Fails on an email
     /// that is taken (demo data already there) and writes nothing more.
     async fn insert_demo(&mut self, batch: &DemoBatch) -> StoreResult<()>;
+
+    /// After the last batch: what the engine's own upkeep would have done by the time a
+    /// site had gathered this much history, done at once so the reports read the data as a
+    /// running server would.
+    async fn settle_demo(&mut self) -> StoreResult<()>;
 }

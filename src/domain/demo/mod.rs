@@ -155,6 +155,7 @@ pub async fn fill(
     drop(rx);
     drawing.await.map_err(|e| Error::Unavailable(Box::new(e)))?;
     written?;
+    store.conn().settle_demo().await?;
     let (summary, _) = done.into_inner().expect("not poisoned");
     Ok(summary)
 }

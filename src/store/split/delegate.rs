@@ -292,4 +292,8 @@ impl DemoRepo for SplitConn {
     async fn insert_demo(&mut self, batch: &DemoBatch) -> StoreResult<()> {
         self.sql().insert_demo(batch).await
     }
+
+    async fn settle_demo(&mut self) -> StoreResult<()> {
+        self.sql().settle_demo().await
+    }
 }
