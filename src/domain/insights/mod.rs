@@ -40,15 +40,24 @@ impl Insights {
     /// `GET /api/admin/analytics/overview`.
     pub async fn overview(&self, visitor: &Visitor, w: Window, now: Millis) -> Result<Overview> {
         visitor.admin()?;
-        let mut conn = self.store.conn();
-        let totals = conn.session_totals(w, now).await?;
-        let active = conn.active_users(w.to, [DAY, 7 * DAY, 30 * DAY]).await?;
         let live = Window {
             from: w.to - ACTIVE,
             to: w.to,
         };
-        let pages = conn.popular_pages(w, TOP).await?;
-        let actions = conn.feature_usage(w, TOP).await?;
+        // Popular pages read every page view of the period, about as long as the other
+        // four statements together: on a connection of their own both halves run at once
+        // (90 days at a million page views on SQLite: 0.9 s for the pages, 0.5 s for the
+        // rest). The figures may then come from instants a few ms apart.
+        let (mut conn, mut other) = (self.store.conn(), self.store.conn());
+        let rest = async {
+            let totals = conn.session_totals(w, now).await?;
+            let active = conn.active_users(w.to, [DAY, 7 * DAY, 30 * DAY]).await?;
+            let actions = conn.feature_usage(w, TOP).await?;
+            let active_sessions = conn.active_sessions(live).await?;
+            Ok::<_, crate::store::StoreError>((totals, active, actions, active_sessions))
+        };
+        let (pages, (totals, active, actions, active_sessions)) =
+            tokio::try_join!(other.popular_pages(w, TOP), rest)?;
         let total = |rows: &[NameCount]| rows.first().map_or(0, |r| r.total);
         let breakdown: BTreeMap<String, i64> = [
             ("page_view".to_string(), total(&pages)),
@@ -61,7 +70,7 @@ impl Insights {
                 week: active.week,
                 month: active.month,
             },
-            active_sessions: conn.active_sessions(live).await?,
+            active_sessions,
             total_sessions: totals.sessions,
             avg_session_duration: totals.avg_duration / 1000,
             popular_pages: pages
@@ -240,33 +249,40 @@ impl Insights {
                     .collect(),
             ),
         };
-        let funnel = match steps.0.is_empty() {
-            true => Funnel::default(),
-            false => self.funnel(visitor, w, &steps).await?,
+        let funnel = async {
+            match steps.0.is_empty() {
+                true => Ok(Funnel::default()),
+                false => self.funnel(visitor, w, &steps).await,
+            }
         };
         let daily = SeriesQuery {
             of: SeriesOf::ActiveUsers,
             size: DAY,
         };
+        let three = PathQuery {
+            length: 3,
+            limit: 10,
+        };
+        // Each on a connection of its own, so both cores work (SQLite readers do not block
+        // one another in WAL mode).
+        let (funnel, active_users, durations, paths, retention, realtime) = tokio::try_join!(
+            funnel,
+            self.timeseries(visitor, w, daily),
+            self.durations(visitor, w, now),
+            self.paths(visitor, w, three),
+            self.retention(visitor, 8, now),
+            self.realtime(visitor, now),
+        )?;
         Ok(Dashboard {
             period: q.period.to_string(),
             from: rfc3339(w.from),
             to: rfc3339(w.to),
-            active_users: self.timeseries(visitor, w, daily).await?,
-            durations: self.durations(visitor, w, now).await?,
-            paths: self
-                .paths(
-                    visitor,
-                    w,
-                    PathQuery {
-                        length: 3,
-                        limit: 10,
-                    },
-                )
-                .await?,
+            active_users,
+            durations,
+            paths,
             funnel,
-            retention: self.retention(visitor, 8, now).await?,
-            realtime: self.realtime(visitor, now).await?,
+            retention,
+            realtime,
             overview,
         })
     }

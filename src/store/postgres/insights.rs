@@ -94,8 +94,12 @@ impl InsightsRepo for PgConn {
         of: SeriesOf,
         size: Millis,
     ) -> StoreResult<Vec<BucketCount>> {
+        let statement = match of {
+            SeriesOf::ActiveUsers => sql::active_users_series_by_pairs(),
+            _ => sql::series(of),
+        };
         let mut c = self.on().await?;
-        Ok(sqlx::query_as(&sql::series(of))
+        Ok(sqlx::query_as(&statement)
             .bind(w.from)
             .bind(w.to)
             .bind(size)

@@ -40,7 +40,7 @@ impl InsightsRepo for SqliteConn {
 
     async fn popular_pages(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>> {
         let mut c = self.on(Pool::Reports).await?;
-        Ok(sqlx::query_as(&sql::popular_pages())
+        Ok(sqlx::query_as(&sql::popular_pages_less_objectors())
             .bind(w.from)
             .bind(w.to)
             .bind(limit)
