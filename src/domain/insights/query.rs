@@ -36,8 +36,8 @@ fn number(field: &str, raw: Option<&str>, default: i64, range: (i64, i64)) -> Re
     }
 }
 
-/// `from`/`to` (RFC 3339): `to` defaults to now (inclusive), `from` to 30 days before `to`; `from`
-/// must come before `to`, at most 366 days before.
+/// `from`/`to` (RFC 3339): `to` defaults to now (inclusive), `from` to 30 days before
+/// `to`; `from` must come before `to`, at most 366 days before.
 pub fn period(from: Option<&str>, to: Option<&str>, now: Millis) -> Result<Window> {
     let to = to
         .map(|t| parse_rfc3339("to", t))
