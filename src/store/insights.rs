@@ -229,6 +229,12 @@ pub(crate) mod sql {
         )
     }
 
+    /// `statement` with its (first) test for page views hidden from the planner
+    /// (`kind || ''`), so it takes the period's rows from `events_by_time` (SQLite).
+    pub fn page_views_by_time(statement: String) -> String {
+        statement.replacen("kind = 'page_view'", "kind || '' = 'page_view'", 1)
+    }
+
     /// `$3` the limit.
     pub fn feature_usage() -> String {
         format!(
