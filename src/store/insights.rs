@@ -1,8 +1,12 @@
 //! Analytics over everyone, as administrators read them: every figure is one SQL statement
-//! over the indexed `events` and `session_log` (never events loaded into memory), written
-//! once here for both engines (`$n` numbered in order of first appearance, which SQLite
-//! reads too), and every one leaves out the users whose newest `analytics` choice is an
-//! objection, past data included.
+//! over the indexed `events`, `event_index` and `session_log` (never events loaded into
+//! memory), written once here for both engines (`$n` numbered in order of first
+//! appearance, which SQLite reads too), and every one leaves out the users whose newest
+//! `analytics` choice is an objection, past data included.
+//!
+//! `event_index` is the events by kind, name and session: on PostgreSQL a view of `events`
+//! (through `events_by_name`), on SQLite a copy brought up to date in batches
+//! ([`InsightsRepo::index_events`]), which its statements over it do first.
 
 use super::StoreResult;
 use crate::domain::Millis;
@@ -86,8 +90,30 @@ pub enum SeriesOf {
     ActiveUsers,
 }
 
+/// Where a statement reads the period's events by name from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// `event_index`: each name's sessions in order (long periods, funnels).
+    ByName,
+    /// `events` through `events_by_time`: a short period's rows one by one.
+    ByTime,
+}
+
+impl Read {
+    fn table(self) -> &'static str {
+        match self {
+            Read::ByName => "event_index",
+            Read::ByTime => "events",
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait InsightsRepo {
+    /// Brings `event_index` up to date with `events`; returns the events it copied (none
+    /// where it is a view).
+    async fn index_events(&mut self) -> StoreResult<u64>;
+
     async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals>;
 
     /// Users active in `[to - day, to)`, `[to - week, to)` and `[to - month, to)`.
@@ -133,7 +159,7 @@ pub trait InsightsRepo {
 
 /// The statements (both engines). `$1`/`$2` are always the period's bounds.
 pub(crate) mod sql {
-    use super::SeriesOf;
+    use super::{Read, SeriesOf};
     use crate::domain::Millis;
 
     /// Users whose newest `analytics` record is an objection (`NOT granted` reads an
@@ -194,12 +220,13 @@ pub(crate) mod sql {
     }
 
     /// `$3` the limit.
-    pub fn popular_pages() -> String {
+    pub fn popular_pages(read: Read) -> String {
         format!(
             "SELECT name, COUNT(*) AS events, COUNT(DISTINCT session_id) AS visitors,
                     CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total
-               FROM events WHERE kind = 'page_view' AND {}
+               FROM {} WHERE kind = 'page_view' AND {}
               GROUP BY name ORDER BY events DESC, name LIMIT $3",
+            read.table(),
             in_period()
         )
     }
@@ -207,42 +234,38 @@ pub(crate) mod sql {
     /// SQLite's form of [`popular_pages`]: everyone's views less the objectors'. Testing
     /// each of a million rows against the objectors is a third of the statement on SQLite
     /// (0.64 s against 0.38 s this way over 90 days at a million page views), while the
-    /// objectors' own views are few and found through `events_by_user` (`kind || ''`
-    /// keeps SQLite off `events_by_name` for them). Exact because all the events of a
-    /// session are one user's or nobody's (`adopt_history` gives a guest session's
-    /// events to the user who signs in on it). PostgreSQL plans this form badly (2.1 s).
-    pub fn popular_pages_less_objectors() -> String {
+    /// objectors' own views are few and found through `events_by_user` (`+at` keeps
+    /// SQLite off `events_by_time` for them). Exact because all the events of a session
+    /// are one user's or nobody's (`adopt_history` gives a guest session's events to the
+    /// user who signs in on it). PostgreSQL plans this form badly (2.1 s).
+    pub fn popular_pages_less_objectors(read: Read) -> String {
         format!(
             "WITH everyone AS (SELECT name, COUNT(*) AS n, COUNT(DISTINCT session_id) AS v
-                                 FROM events WHERE kind = 'page_view' AND at >= $1 AND at < $2
+                                 FROM {} WHERE kind = 'page_view' AND at >= $1 AND at < $2
                                 GROUP BY name),
                   objectors AS (SELECT name, COUNT(*) AS n, COUNT(DISTINCT session_id) AS v
                                   FROM events
-                                 WHERE user_id IN ({OBJECTORS}) AND kind || '' = 'page_view'
+                                 WHERE user_id IN ({OBJECTORS}) AND kind = 'page_view'
                                    AND +at >= $1 AND +at < $2
                                  GROUP BY name)
              SELECT e.name, e.n - COALESCE(o.n, 0) AS events, e.v - COALESCE(o.v, 0) AS visitors,
                     CAST(SUM(e.n - COALESCE(o.n, 0)) OVER () AS BIGINT) AS total
                FROM everyone e LEFT JOIN objectors o ON o.name = e.name
               WHERE e.n > COALESCE(o.n, 0)
-              ORDER BY events DESC, e.name LIMIT $3"
+              ORDER BY events DESC, e.name LIMIT $3",
+            read.table()
         )
     }
 
-    /// `statement` with its (first) test for page views hidden from the planner
-    /// (`kind || ''`), so it takes the period's rows from `events_by_time` (SQLite).
-    pub fn page_views_by_time(statement: String) -> String {
-        statement.replacen("kind = 'page_view'", "kind || '' = 'page_view'", 1)
-    }
-
     /// `$3` the limit.
-    pub fn feature_usage() -> String {
+    pub fn feature_usage(read: Read) -> String {
         format!(
             "SELECT name, COUNT(*) AS events,
                     COUNT(DISTINCT COALESCE(user_id, session_id)) AS visitors,
                     CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total
-               FROM events WHERE kind = 'action' AND {}
+               FROM {} WHERE kind = 'action' AND {}
               GROUP BY name ORDER BY events DESC, name LIMIT $3",
+            read.table(),
             in_period()
         )
     }
@@ -270,16 +293,16 @@ pub(crate) mod sql {
     /// Steps as `$3..`: the first time each session viewed step `i` after it reached step
     /// `i - 1`. Taking the first such time is what makes "in order" exact: any later
     /// sighting of step `i` could only come after it. Each step is a range of
-    /// `events_by_name`; the later ones follow the first's sessions.
+    /// `event_index`; the later ones follow the first's sessions.
     pub fn funnel(steps: usize) -> String {
         let mut ctes = vec![format!(
-            "s1 AS (SELECT session_id, MIN(at) AS t FROM events
+            "s1 AS (SELECT session_id, MIN(at) AS t FROM event_index
                      WHERE kind = 'page_view' AND name = $3 AND {} GROUP BY session_id)",
             in_period()
         )];
         for i in 2..=steps {
             ctes.push(format!(
-                "s{i} AS (SELECT e.session_id, MIN(e.at) AS t FROM events e
+                "s{i} AS (SELECT e.session_id, MIN(e.at) AS t FROM event_index e
                            JOIN s{p} ON s{p}.session_id = e.session_id AND e.at > s{p}.t
                           WHERE e.kind = 'page_view' AND e.name = ${b} AND e.at < $2
                           GROUP BY e.session_id)",
@@ -324,8 +347,8 @@ pub(crate) mod sql {
         )
     }
 
-    /// `$3` the interval's length.
-    pub fn series(of: SeriesOf) -> String {
+    /// `$3` the interval's length; `read` is where page views are found.
+    pub fn series(of: SeriesOf, read: Read) -> String {
         match of {
             SeriesOf::Sessions => format!(
                 "WITH {} SELECT started_at / $3 AS bucket, COUNT(*) AS value
@@ -334,7 +357,8 @@ pub(crate) mod sql {
             ),
             SeriesOf::PageViews => format!(
                 "SELECT at / $3 AS bucket, COUNT(*) AS value
-                   FROM events WHERE kind = 'page_view' AND {} GROUP BY 1 ORDER BY 1",
+                   FROM {} WHERE kind = 'page_view' AND {} GROUP BY 1 ORDER BY 1",
+                read.table(),
                 in_period()
             ),
             // Everyone's distinct users less the objectors' (exact: an objector is one

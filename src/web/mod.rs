@@ -170,12 +170,14 @@ pub async fn serve(state: AppState) -> std::io::Result<()> {
     }
     let sweeper = tokio::spawn(sweep_expired(state.clone()));
     let purger = tokio::spawn(apply_retention(state.clone()));
+    let indexer = tokio::spawn(index_events(state.clone()));
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("listening on http://{addr}");
     conn::serve_on(listener, app, conn::LIMITS, shutdown_signal()).await?;
     sweeper.abort();
     purger.abort();
+    indexer.abort();
     tracing::info!("stopped");
     Ok(())
 }
@@ -198,6 +200,19 @@ async fn sweep_expired(state: AppState) {
         }
         if let Err(e) = domain.wallets.prune_nonces(state.clock.now()).await {
             tracing::warn!(error = %e, "pruning expired nonces failed; will retry");
+        }
+    }
+}
+
+/// Keeps the analytics' index of events by name up to date every second, off the
+/// requests' commits (`migrations/sqlite/0010_event_index.sql` says why).
+async fn index_events(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.domain.insights.index_events().await {
+            tracing::warn!(error = %e, "indexing events failed; will retry");
         }
     }
 }

@@ -348,7 +348,8 @@ async fn sql_rows(db: &AnyPool) -> (Vec<String>, Vec<(String, String)>) {
         ),
         Engine::Postgres => (
             "SELECT table_name::text FROM information_schema.tables
-              WHERE table_schema = 'public' AND table_name NOT LIKE '_sqlx%' ORDER BY 1",
+              WHERE table_schema = 'public' AND table_type = 'BASE TABLE'
+                AND table_name NOT LIKE '_sqlx%' ORDER BY 1",
             "SELECT column_name::text, data_type::text FROM information_schema.columns
               WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position",
         ),

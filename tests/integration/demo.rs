@@ -61,6 +61,12 @@ async fn the_tables_hold_what_the_summary_says() {
         n("SELECT CAST(SUM(actions) AS BIGINT) FROM session_log").await as u64,
         s.actions
     );
+    // The reports' index of events by name holds every event (SQLite copies them at the
+    // end of the run; on PostgreSQL it is a view).
+    assert_eq!(
+        n("SELECT COUNT(*) FROM event_index").await as u64,
+        s.page_views + s.actions
+    );
     // Every session ended; none lives.
     assert_eq!(
         n("SELECT COUNT(*) FROM session_log WHERE ended_at IS NULL").await,

@@ -11,7 +11,7 @@ const ADMIN: &str = "root@example.com";
 const HOUR: i64 = 3_600_000;
 const DAY: i64 = 24 * HOUR;
 
-async fn with_admin() -> (TestApp, Client) {
+pub(crate) async fn with_admin() -> (TestApp, Client) {
     let app = TestApp::with_env(&[("ADMIN_EMAILS", ADMIN)]).await;
     let mut admin = app.client();
     admin.register(ADMIN, PW).await;
@@ -24,7 +24,7 @@ fn rfc3339(ms: i64) -> String {
         .unwrap()
 }
 
-async fn ok(admin: &mut Client, path: &str) -> Value {
+pub(crate) async fn ok(admin: &mut Client, path: &str) -> Value {
     let res = admin.get(path).await;
     assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.text());
     res.json()

@@ -21,6 +21,7 @@ mod events;
 mod export;
 mod hardening;
 mod insights;
+mod insights_index;
 mod instances;
 mod outages;
 mod oversight;

@@ -7,6 +7,10 @@ use crate::store::StoreResult;
 
 #[async_trait::async_trait]
 impl InsightsRepo for PgConn {
+    async fn index_events(&mut self) -> StoreResult<u64> {
+        Ok(0) // a view of `events` (migrations/postgres/0010_event_index.sql)
+    }
+
     async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals> {
         let mut c = self.on().await?;
         Ok(sqlx::query_as(&sql::session_totals())
@@ -40,7 +44,7 @@ impl InsightsRepo for PgConn {
 
     async fn popular_pages(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>> {
         let mut c = self.on().await?;
-        Ok(sqlx::query_as(&sql::popular_pages())
+        Ok(sqlx::query_as(&sql::popular_pages(Read::ByName))
             .bind(w.from)
             .bind(w.to)
             .bind(limit)
@@ -50,7 +54,7 @@ impl InsightsRepo for PgConn {
 
     async fn feature_usage(&mut self, w: Window, limit: i64) -> StoreResult<Vec<NameCount>> {
         let mut c = self.on().await?;
-        Ok(sqlx::query_as(&sql::feature_usage())
+        Ok(sqlx::query_as(&sql::feature_usage(Read::ByName))
             .bind(w.from)
             .bind(w.to)
             .bind(limit)
@@ -96,7 +100,7 @@ impl InsightsRepo for PgConn {
     ) -> StoreResult<Vec<BucketCount>> {
         let statement = match of {
             SeriesOf::ActiveUsers => sql::active_users_series_by_pairs(),
-            _ => sql::series(of),
+            _ => sql::series(of, Read::ByName),
         };
         let mut c = self.on().await?;
         Ok(sqlx::query_as(&statement)

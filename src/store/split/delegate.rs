@@ -236,6 +236,10 @@ impl AnalyticsRepo for SplitConn {
 
 #[async_trait::async_trait]
 impl InsightsRepo for SplitConn {
+    async fn index_events(&mut self) -> StoreResult<u64> {
+        self.sql().index_events().await
+    }
+
     async fn session_totals(&mut self, w: Window, now: Millis) -> StoreResult<SessionTotals> {
         self.sql().session_totals(w, now).await
     }
