@@ -38,7 +38,7 @@ impl Insights {
     }
 
     /// Brings the store's index of events by name up to date (the server does it every
-    /// second, so a report finds little left to do); returns the events it took in.
+    /// few seconds, so a report finds little left to do); returns the events it took in.
     pub async fn index_events(&self) -> Result<u64> {
         Ok(self.store.conn().index_events().await?)
     }
