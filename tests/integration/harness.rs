@@ -415,6 +415,16 @@ impl Client {
         res.json()
     }
 
+    /// Logs a visit to each page in turn, each one acknowledged.
+    pub async fn visit(&mut self, pages: &[&str]) {
+        for page in pages {
+            let res = self
+                .post("/api/session/page", serde_json::json!({ "page": page }))
+                .await;
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
+        }
+    }
+
     /// Registers (and so signs in) an account; returns the user.
     pub async fn register(&mut self, email: &str, password: &str) -> Value {
         let res = self

@@ -7,6 +7,7 @@ use crate::harness::{TestApp, PW};
 use crate::insights::{ok, with_admin};
 use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
+use squid::store::sqlite::INDEX_CHUNK;
 
 const FUNNEL: &str = "/api/admin/analytics/funnel?steps=home,pricing";
 
@@ -24,12 +25,7 @@ async fn the_index_follows_adoption_objection_and_erasure_of_events_it_holds() {
     let (app, mut admin) = with_admin().await;
     let mut guest = app.client();
     guest.start().await;
-    for page in ["home", "pricing"] {
-        let res = guest
-            .post("/api/session/page", json!({ "page": page }))
-            .await;
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
-    }
+    guest.visit(&["home", "pricing"]).await;
     let res = guest
         .post("/api/session/action", json!({ "action": "search" }))
         .await;
@@ -83,12 +79,7 @@ async fn the_index_follows_adoption_objection_and_erasure_of_events_it_holds() {
     // must still be copied.
     let mut next = app.client();
     next.start().await;
-    for page in ["home", "pricing"] {
-        let res = next
-            .post("/api/session/page", json!({ "page": page }))
-            .await;
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.text());
-    }
+    next.visit(&["home", "pricing"]).await;
     assert_eq!(sessions(&ok(&mut admin, FUNNEL).await), [1, 1]);
 }
 
@@ -116,13 +107,14 @@ async fn differences(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn a_backlog_of_any_size_is_taken_in_whole() {
     let app = TestApp::new().await;
-    // More events than one copy takes (`INDEX_CHUNK`), written behind the server's back.
-    sqlx::query(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12345)
+    // More events than two copies take, written behind the server's back.
+    let backlog = 2 * INDEX_CHUNK + 345;
+    sqlx::query(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {backlog})
          INSERT INTO events (session_id, user_id, kind, name, details, at)
          SELECT 's' || (i % 97), NULL, CASE WHEN i % 5 = 0 THEN 'action' ELSE 'page_view' END,
-                'p' || (i % 7), NULL, 1000 + i FROM n",
-    )
+                'p' || (i % 7), NULL, 1000 + i FROM n"
+    ))
     .execute(app.sql())
     .await
     .unwrap();

@@ -12,14 +12,14 @@ const ROWS_PER_STATEMENT: usize = 500;
 #[async_trait::async_trait]
 impl DemoRepo for SqliteConn {
     async fn settle_demo(&mut self) -> StoreResult<()> {
+        // The events in one sorted copy rather than in chunks: the server's chunks keep its
+        // requests moving, and no request waits on a demo.
+        self.copy_events(i64::MAX).await?;
         // The batches leave the write-ahead log at its largest (90 MB at a million page
         // views), and every read looks pages up in it until a checkpoint copies them into
         // the database, which a running server's steady trickle of commits does soon.
         // No ANALYZE: the server never runs it, so its reports are measured without
         // statistics, as they run.
-        // The events in one sorted copy rather than in chunks: the server's chunks keep its
-        // requests moving, and no request waits on a demo.
-        self.copy_events(i64::MAX).await?;
         let mut c = self.on(Pool::Primary).await?;
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&mut *c)

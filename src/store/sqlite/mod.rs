@@ -19,6 +19,8 @@ mod session_data;
 mod sessions;
 mod wallets;
 
+pub use insights::INDEX_CHUNK;
+
 use super::{Conn, Store, StoreResult};
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{
