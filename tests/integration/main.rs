@@ -14,6 +14,7 @@ mod audit;
 mod balancer;
 mod connections;
 mod consent;
+mod counters;
 mod demo;
 mod devices;
 mod erasure;
